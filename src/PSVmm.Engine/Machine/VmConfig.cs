@@ -1,0 +1,35 @@
+namespace PSVmm.Engine.Machine;
+
+/// <summary>How CPUID and boot arguments are shaped for the host's kind of KVM.</summary>
+public enum CpuProfile
+{
+    /// <summary>Pvm when /sys/module/kvm_pvm exists, Host otherwise.</summary>
+    Auto,
+    /// <summary>KVM's supported CPUID as it is.</summary>
+    Host,
+    /// <summary>Hide what the PVM CPL0 emulator rejects (PLATFORM.md).</summary>
+    Pvm,
+}
+
+/// <summary>Plain description of a VM. Validated by <see cref="VmConfigValidator"/> when a VM is created from it.</summary>
+public sealed class VmConfig
+{
+    public const int MinMemoryMB = 16;
+    public const int MaxMemoryMB = 1024 * 1024;
+    public const int MaxCpuCount = 64;
+
+    public string Name { get; set; } = "vm";
+    public int MemoryMB { get; set; } = 256;
+    public int CpuCount { get; set; } = 1;
+
+    /// <summary>The guest image: a Linux vmlinux (ELF) or bzImage, or a multiboot ELF such as the probe guest.</summary>
+    public string? KernelPath { get; set; }
+    public string? InitrdPath { get; set; }
+    public string KernelArgs { get; set; } = "";
+    public CpuProfile CpuProfile { get; set; } = CpuProfile.Auto;
+
+    /// <summary>Where the serial console is also written as it arrives (null: memory only).</summary>
+    public string? ConsoleLogPath { get; set; }
+
+    public VmConfig Clone() => (VmConfig)MemberwiseClone();
+}

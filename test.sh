@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: xunit (tests/Unit) and Pester (tests/Pester), then prints one closing line
+# "N passed, N failed" summed over both. PSVMM_TEST_TAGS_EXCLUDE (default: none) skips Pester tags.
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+./build.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+results=$root/out/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet test tests/Unit/PSVmm.Tests.csproj -c "${CONFIGURATION:-Release}" --no-build -nologo \
+  --logger "trx;LogFileName=unit.trx" --logger "console;verbosity=minimal" --results-directory "$results"
+unit_rc=$?
+
+dotnet tool run pwsh -- -NoLogo -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -ResultFile "$results/pester.txt"
+pester_rc=$?
+
+count() { grep -o "$1=\"[0-9]*\"" "$results/unit.trx" 2>/dev/null | head -1 | grep -o '[0-9]*' || echo 0; }
+unit_passed=$(count passed); unit_failed=$(count failed)
+if [ ! -f "$results/unit.trx" ] && [ $unit_rc -ne 0 ]; then unit_failed=1; fi
+read -r pester_passed pester_failed < "$results/pester.txt" 2>/dev/null || { pester_passed=0; pester_failed=1; }
+
+echo "xunit: $unit_passed passed, $unit_failed failed; Pester: $pester_passed passed, $pester_failed failed"
+passed=$((unit_passed + pester_passed)); failed=$((unit_failed + pester_failed))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ $unit_rc -eq 0 ] && [ $pester_rc -eq 0 ]
