@@ -54,17 +54,15 @@ public sealed class I8042 : IDeviceRegion
     {
         if (data.IsEmpty)
             return;
-        data.Fill(0xFF);
-        lock (_lock)
+        if (offset != DataOffset && offset != StatusCommandOffset)
         {
-            // Only the first byte addresses a register; wider accesses are not meaningful here.
-            if (offset == DataOffset)
-                data[0] = ReadData();
-            else if (offset == StatusCommandOffset)
-                data[0] = ReadStatus();
-            if (data.Length > 1)
-                data[1..].Clear();
+            data.Fill(0xFF);
+            return;
         }
+        // Only the first byte addresses a register; the rest of a wider access reads 0.
+        data.Clear();
+        lock (_lock)
+            data[0] = offset == DataOffset ? ReadData() : ReadStatus();
     }
 
     public void Write(ulong offset, ReadOnlySpan<byte> data)
