@@ -184,6 +184,17 @@ public sealed class Serial8250Tests
     }
 
     [Fact]
+    public void Fcr_bits_are_programmed_only_together_with_fifo_enable()
+    {
+        Out(Fcr, 0xC0); // trigger 14 without FCR0: ignored
+        Assert.Equal(0x01, In(Iir));
+        Out(Fcr, 0x01); // FIFOs on, trigger level 1
+        Out(Ier, 0x01);
+        _uart.EnqueueInput("a"u8);
+        Assert.Equal(0xC4, In(Iir));
+    }
+
+    [Fact]
     public void Received_data_asserts_the_line_until_read()
     {
         Out(Ier, 0x01);
