@@ -130,7 +130,7 @@ public sealed class IoBusTests
     }
 
     [Fact]
-    public void Lookups_during_concurrent_registration_stay_consistent()
+    public async Task Lookups_during_concurrent_registration_stay_consistent()
     {
         var bus = new IoBus("mmio");
         var fixedRegion = new RecordingRegion(0);
@@ -138,18 +138,24 @@ public sealed class IoBusTests
         using var stop = new CancellationTokenSource();
         var mover = Task.Run(() =>
         {
-            var moving = new RecordingRegion(0);
-            for (int i = 0; i < 2000; i++)
+            try
             {
-                ulong start = 0x1000 + (ulong)(i % 16) * 0x100;
-                Assert.True(bus.TryRegister(start, 0x10, moving, "moving"));
-                Assert.True(bus.Unregister(start, moving));
+                var moving = new RecordingRegion(0);
+                for (int i = 0; i < 2000; i++)
+                {
+                    ulong start = 0x1000 + (ulong)(i % 16) * 0x100;
+                    Assert.True(bus.TryRegister(start, 0x10, moving, "moving"));
+                    Assert.True(bus.Unregister(start, moving));
+                }
             }
-            stop.Cancel();
+            finally
+            {
+                stop.Cancel();
+            }
         });
         while (!stop.IsCancellationRequested)
             Assert.Same(fixedRegion, bus.Find(0x8, 1)?.Region);
-        mover.Wait();
+        await mover;
         Assert.Single(bus.Ranges);
     }
 }

@@ -337,7 +337,7 @@ public sealed class Serial8250Tests
     }
 
     [Fact]
-    public void Input_from_several_threads_is_delivered_completely()
+    public async Task Input_from_several_threads_is_delivered_completely()
     {
         const int Producers = 4, PerProducer = 2000;
         var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
@@ -356,7 +356,7 @@ public sealed class Serial8250Tests
             counts[In(Rbr)]++;
             received++;
         }
-        Task.WaitAll(producers);
+        await Task.WhenAll(producers);
         Assert.Equal(Enumerable.Repeat(PerProducer, Producers), counts);
         Assert.Equal(0, _uart.PendingInputBytes);
     }
