@@ -15,11 +15,14 @@ namespace PSVmm.Engine.Devices.Legacy;
 /// acknowledging sees one assertion, not one per byte.
 /// </para>
 /// <para>
-/// Receive: host bytes wait in a host queue (at most <see cref="MaxPendingInput"/>) and move into the receive FIFO (16 bytes with FIFOs on, the single RBR otherwise) whenever it
-/// has room, which is what a line feeding the chip at full speed would do. A FIFO reset (FCR bit 1,
-/// or toggling FCR bit 0) discards only what is inside the FIFO, as on hardware. With FIFOs on,
-/// fewer bytes than the trigger level are reported as a character timeout (IIR 0xC) at once
-/// instead of after four character times; at or above the trigger level as received data (0x4).
+/// Receive: host bytes wait in a host queue (at most <see cref="MaxPendingInput"/>) and move
+/// into the receive FIFO (16 bytes with FIFOs on, the single RBR otherwise) whenever it has room,
+/// which is what a line feeding the chip at full speed would do. A FIFO reset (FCR bit 1, or
+/// toggling FCR bit 0) discards only what is inside the FIFO, as on hardware; the host queue
+/// behind it is kept. Linux resets the FIFOs when it opens the port, so up to 16 bytes queued
+/// before that are lost, as they would be on a real machine. With FIFOs on, fewer bytes than the
+/// trigger level are reported as a character timeout (IIR 0xC) at once instead of after four
+/// character times; at or above the trigger level, as received data (0x4).
 /// </para>
 /// <para>
 /// Interrupt priority (Table IV): line status (overrun) &gt; received data / timeout &gt; THR empty
