@@ -6,9 +6,9 @@ namespace PSVmm.Engine.Kvm.Emulation;
 /// injected as #BP), <c>fwait</c> (9B, skipped: no x87 exception is ever pending), and
 /// <c>clac</c>/<c>stac</c> (0F 01 CA/CB, emulated by clearing/setting RFLAGS.AC).
 /// <para>
-/// Legacy prefixes (Intel SDM Vol. 2 §2.1.1: F0, F2, F3, 2E, 36, 3E, 26, 64, 65, 66, 67) and REX
-/// (40-4F, §2.2.1) before the opcode are counted in Length; a REX that is not last is ignored by
-/// the CPU and so is skipped here too. Anything this decoder is not sure of is
+/// Legacy prefixes (Intel SDM Vol. 2 §2.1.1: F0, F2, F3, 2E, 36, 3E, 26, 64, 65, 66, 67) and, in
+/// 64-bit mode, REX (40-4F, §2.2.1) before the opcode are counted in Length; a REX that is not
+/// last is ignored by the CPU and so is skipped here too. Anything this decoder is not sure of is
 /// <see cref="InstructionKind.Unknown"/> with Length 0, so the caller stops the VM instead of
 /// guessing:
 /// </para>
@@ -17,9 +17,10 @@ namespace PSVmm.Engine.Kvm.Emulation;
 /// <item>an instruction longer than 15 bytes (the CPU raises #GP, SDM Vol. 2 §2.3.11);</item>
 /// <item>LOCK on any of these (#UD, SDM Vol. 2 §2.1.1 "Lock prefix");</item>
 /// <item>66/F2/F3 on clac/stac (listed as NP: other encodings live under those prefixes);</item>
-/// <item><c>CD 03</c> (int imm8 with 3): unlike CC it is subject to the IDT gate's DPL check and
-/// to virtual-8086 IOPL rules, and is not what Linux's text patching uses, so it is not treated
-/// as int3;</item>
+/// <item><c>CD 03</c> (INT imm8 with 3): it is not CC (SDM Vol. 2 "INT n/INTO/INT3/INT1": in
+/// virtual-8086 mode it is subject to IOPL checks and VME redirection, and virtualization
+/// delivers it as a software interrupt, not a #BP exception), and Linux's text patching never
+/// emits it, so it is not treated as int3;</item>
 /// <item>everything else. No other instruction is added: those the platform notes list
 /// (verw, ldmxcsr, xgetbv, ...) change architectural state, so skipping them is not safe.</item>
 /// </list>
@@ -29,8 +30,14 @@ public static class InstructionDecoder
     /// <summary>The architectural maximum instruction length (SDM Vol. 2 §2.3.11).</summary>
     public const int MaxInstructionLength = 15;
 
-    /// <summary>Decodes the instruction at the start of <paramref name="bytes"/> (prefixes included in Length).</summary>
-    public static DecodedInstruction Decode(ReadOnlySpan<byte> bytes)
+    /// <summary>Decodes the 64-bit-mode instruction at the start of <paramref name="bytes"/> (prefixes included in Length).</summary>
+    public static DecodedInstruction Decode(ReadOnlySpan<byte> bytes) => Decode(bytes, is64BitMode: true);
+
+    /// <summary>
+    /// Decodes the instruction at the start of <paramref name="bytes"/>. Outside 64-bit mode
+    /// (CS.L clear) 40-4F are INC/DEC, not REX, so an instruction starting with one is Unknown.
+    /// </summary>
+    public static DecodedInstruction Decode(ReadOnlySpan<byte> bytes, bool is64BitMode)
     {
         var unknown = new DecodedInstruction(InstructionKind.Unknown, 0);
         var prefixes = InstructionPrefixes.None;
@@ -38,6 +45,8 @@ public static class InstructionDecoder
         while (position < bytes.Length && position < MaxInstructionLength)
         {
             var prefix = PrefixClassifier.Classify(bytes[position]);
+            if (prefix == InstructionPrefixes.Rex && !is64BitMode)
+                prefix = InstructionPrefixes.None;
             if (prefix == InstructionPrefixes.None)
                 break;
             prefixes |= prefix;

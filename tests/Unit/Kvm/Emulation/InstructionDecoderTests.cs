@@ -45,6 +45,24 @@ public sealed class InstructionDecoderTests
     }
 
     [Theory]
+    [InlineData("cc", InstructionKind.Int3, 1)]
+    [InlineData("66 9b", InstructionKind.Fwait, 2)]
+    [InlineData("2e 0f 01 cb", InstructionKind.Stac, 4)]
+    public void Outside_64_bit_mode_legacy_prefixes_still_count(string hex, InstructionKind kind, int length)
+    {
+        Assert.Equal(new DecodedInstruction(kind, length), InstructionDecoder.Decode(Hex(hex), is64BitMode: false));
+    }
+
+    [Theory]
+    [InlineData("48 cc")] // dec eax; int3
+    [InlineData("41 0f 01 ca")]
+    public void Outside_64_bit_mode_40_to_4f_are_instructions_not_rex(string hex)
+    {
+        Assert.Equal(new DecodedInstruction(InstructionKind.Unknown, 0), InstructionDecoder.Decode(Hex(hex), is64BitMode: false));
+        Assert.NotEqual(InstructionKind.Unknown, InstructionDecoder.Decode(Hex(hex), is64BitMode: true).Kind);
+    }
+
+    [Theory]
     [InlineData("f0 cc")]
     [InlineData("f0 9b")]
     [InlineData("f0 0f 01 ca")]
