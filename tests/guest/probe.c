@@ -45,6 +45,12 @@ __attribute__((noreturn)) void probe_main(void)
     if (multiboot_has_memory())
         print("probe: memory lower_kib=%u upper_kib=%u\n", multiboot_mem_lower_kib(), multiboot_mem_upper_kib());
 
+    /* `fault`: test the failure path (a #PF, reported by CPL0, exit status 0x8E). */
+    if (option_flag("fault")) {
+        print("probe: fault requested\n");
+        (void)*(volatile u32 *)0x100000000UL;   /* above the 4 GiB identity map */
+    }
+
     int have_testdev = testdev_present();
     count(test_pio(have_testdev, option_number("pio", 1000, 1, 10000000)));
     count(test_mmio(have_testdev, option_number("mmio", 1000, 1, 10000000)));
