@@ -3,7 +3,8 @@
 # PSVmm on the same binary. Extra arguments become the guest command line (e.g. `msi=5000 int3=5000`).
 #   bench/qemu-probe.sh [probe options...]
 # Environment: PROBE_ELF (default out/guest/probe.elf), QEMU_CPU (default host,-arch-capabilities:
-# plain `host` fails on this platform with MSR 0x10a), PROBE_TIMEOUT seconds (default 120).
+# plain `host` fails on this platform with MSR 0x10a), PROBE_TIMEOUT seconds (default 120),
+# QEMU_EDU=0 to leave out the `edu` PCI device (the probe's MSI source under QEMU).
 # Exit status: the probe's own status (0 = all passed) modulo 0x80 (a process exit code has 8 bits,
 # so an exception status 0x80 + vector shows as the vector: read the serial output), 124 on
 # timeout, 125 if QEMU failed to run or the guest did not use the exit port.
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/.."
 elf=${PROBE_ELF:-out/guest/probe.elf}
 cpu=${QEMU_CPU:-host,-arch-capabilities}
 limit=${PROBE_TIMEOUT:-120}
+edu=(-device edu)
+[ "${QEMU_EDU:-1}" = 0 ] && edu=()
 
 if [ ! -f "$elf" ]; then
   echo "qemu-probe: $elf not found (run build.sh or make -C tests/guest)" >&2
@@ -25,7 +28,7 @@ fi
 
 timeout "$limit" qemu-system-x86_64 -enable-kvm -cpu "$cpu" -m 64 -smp 1 \
   -nodefaults -no-reboot -display none -monitor none -serial stdio \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${edu[@]}" \
   -kernel "$elf" -append "$*"
 rc=$?
 

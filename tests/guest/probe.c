@@ -53,8 +53,10 @@ __attribute__((noreturn)) void probe_main(void)
 
     int have_testdev = testdev_present();
     count(test_pio(have_testdev, option_number("pio", 1000, 1, 10000000)));
-    count(test_mmio(have_testdev, option_number("mmio", 1000, 1, 10000000)));
-    count(test_msi(have_testdev, option_number("msi", 1000, 1, 10000000)));
+    struct probe_device device;
+    const struct probe_device *dev = probe_device_find(&device, have_testdev) ? &device : 0;
+    count(test_mmio(dev, option_number("mmio", 1000, 1, 10000000)));
+    count(test_msi(dev, option_number("msi", 1000, 1, 10000000)));
     count(test_int3(option_number("int3", 1000, 1, 10000000)));
 
     if (stray_interrupts)

@@ -3,9 +3,8 @@
  * TSC cycles: compare them within one run, not across runs or machines).
  */
 #include "io.h"
+#include "devices.h"
 #include "tests.h"
-
-#define TESTDEV_REG(off) ((u64)TESTDEV_MMIO + (off))
 
 /* Spins until *counter >= target. Bounded by ~2^31 TSC cycles, and by a poll count in case the TSC stands still. */
 static int wait_for(volatile u64 *counter, u64 target)
@@ -32,15 +31,6 @@ enum result test_boot(void)
     }
     print("probe: boot FAIL cpl=%u eax=0x%x (want cpl 3, eax 0x%x)\n", cpl, mb_magic, MB_BOOT_MAGIC);
     return FAIL;
-}
-
-/* The test device answers on its scratch port or its MMIO signature (QEMU has neither). */
-int testdev_present(void)
-{
-    outl(TESTDEV_SCRATCH_PORT, 0x5A5AA5A5);
-    if (inl(TESTDEV_SCRATCH_PORT) == 0x5A5AA5A5)
-        return 1;
-    return mmio_read32(TESTDEV_REG(TESTDEV_SIGNATURE)) == TESTDEV_SIGNATURE_VALUE;
 }
 
 static const u32 patterns[] = { 0x00000000, 0xFFFFFFFF, 0xA5A55A5A, 0x5A5AA5A5, 0x12345678, 0x80000001 };
@@ -99,36 +89,35 @@ enum result test_pio(int have_testdev, u64 iterations)
     return PASS;
 }
 
-/* Signature and scratch register of the test device's MMIO page. */
-enum result test_mmio(int have_testdev, u64 iterations)
+static int mmio_check(const struct probe_device *dev, u32 wrote)
 {
-    if (!have_testdev) {
+    mmio_write32(dev->scratch, wrote);
+    u32 read = mmio_read32(dev->scratch) ^ dev->scratch_xor;
+    if (read == wrote)
+        return 1;
+    print("probe: mmio FAIL %s scratch wrote=0x%x read=0x%x\n", dev->name, wrote, read);
+    return 0;
+}
+
+/* Identification and scratch registers of the device's MMIO page. */
+enum result test_mmio(const struct probe_device *dev, u64 iterations)
+{
+    if (dev == 0) {
         print("probe: mmio skip (no test device)\n");
         return SKIP;
     }
-    u32 signature = mmio_read32(TESTDEV_REG(TESTDEV_SIGNATURE));
-    if (signature != TESTDEV_SIGNATURE_VALUE) {
-        print("probe: mmio FAIL signature=0x%x (want 0x%x)\n", signature, TESTDEV_SIGNATURE_VALUE);
+    u32 id = mmio_read32(dev->id_register);
+    if ((id & dev->id_mask) != dev->id_value) {
+        print("probe: mmio FAIL %s id=0x%x (want 0x%x)\n", dev->name, id, dev->id_value);
         return FAIL;
     }
-    u64 scratch = TESTDEV_REG(TESTDEV_SCRATCH);
-    for (unsigned i = 0; i < PATTERN_COUNT; i++) {
-        mmio_write32(scratch, patterns[i]);
-        u32 read = mmio_read32(scratch);
-        if (read != patterns[i]) {
-            print("probe: mmio FAIL scratch wrote=0x%x read=0x%x\n", patterns[i], read);
+    for (unsigned i = 0; i < PATTERN_COUNT; i++)
+        if (!mmio_check(dev, patterns[i]))
             return FAIL;
-        }
-    }
     u64 start = rdtsc();
-    for (u64 i = 0; i < iterations; i++) {
-        mmio_write32(scratch, (u32)i);
-        u32 read = mmio_read32(scratch);
-        if (read != (u32)i) {
-            print("probe: mmio FAIL scratch wrote=0x%x read=0x%x\n", (u32)i, read);
+    for (u64 i = 0; i < iterations; i++)
+        if (!mmio_check(dev, (u32)i))
             return FAIL;
-        }
-    }
     u64 cycles = rdtsc() - start;
     print("probe: mmio ok\n");
     print("probe: stat mmio_write_read_cycles=%lu\n", cycles / iterations);
@@ -136,33 +125,34 @@ enum result test_mmio(int have_testdev, u64 iterations)
 }
 
 /*
- * MSI through the test device: fixed delivery, physical destination = this APIC, edge,
- * vector VEC_MSI (SDM Vol. 3A §10.11 "Message Signalled Interrupts"). One at a time, waiting
- * for each: a second edge MSI raised while the first is still pending in the IRR would merge.
+ * MSI from the device: fixed delivery, physical destination = this APIC, edge, vector VEC_MSI
+ * (SDM Vol. 3A §10.11 "Message Signalled Interrupts"). One at a time, waiting for each: a
+ * second edge MSI raised while the first is still pending in the IRR would merge with it.
  */
-enum result test_msi(int have_testdev, u64 iterations)
+enum result test_msi(const struct probe_device *dev, u64 iterations)
 {
-    if (!have_testdev) {
+    if (dev == 0) {
         print("probe: msi skip (no test device)\n");
         return SKIP;
     }
-    mmio_write32(TESTDEV_REG(TESTDEV_MSI_ADDR_LO), LAPIC_BASE | (boot_apic_id & 0xFF) << 12);
-    mmio_write32(TESTDEV_REG(TESTDEV_MSI_ADDR_HI), 0);
-    mmio_write32(TESTDEV_REG(TESTDEV_MSI_DATA), VEC_MSI);
+    if (!dev->program_msi(dev, LAPIC_BASE | (boot_apic_id & 0xFF) << 12, VEC_MSI)) {
+        print("probe: msi FAIL %s has no MSI capability\n", dev->name);
+        return FAIL;
+    }
 
-    u32 device_before = mmio_read32(TESTDEV_REG(TESTDEV_MSI_COUNT));
+    u32 device_before = dev->msi_count ? mmio_read32(dev->msi_count) : 0;
     u64 before = msi_received;
     u64 start = rdtsc();
     u64 sent = 0;
     while (sent < iterations) {
-        mmio_write32(TESTDEV_REG(TESTDEV_MSI_TRIGGER), 1);
+        mmio_write32(dev->msi_trigger, 1);
         sent++;
         if (!wait_for(&msi_received, before + sent))
             break;
     }
     u64 cycles = rdtsc() - start;
     u64 received = msi_received - before;
-    u32 device_count = mmio_read32(TESTDEV_REG(TESTDEV_MSI_COUNT)) - device_before;
+    u32 device_count = dev->msi_count ? mmio_read32(dev->msi_count) - device_before : (u32)sent;
 
     if (received != iterations || device_count != iterations) {
         print("probe: msi FAIL count=%lu sent=%lu device_count=%u (want %lu)\n",

@@ -25,6 +25,11 @@ void trap(struct trap_frame *f)
     if (f->vector == VEC_INVALID_OP && exit_fallback)
         cpl0_triple_fault();
 
+    /* A fault while reporting a fault: report nothing more, just leave. */
+    static int reporting;
+    if (reporting++)
+        cpl0_exit(EXIT_EXCEPTION | (u32)f->vector);
+
     u64 cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     print("probe: FAIL exception %s vector=%lu rip=0x%lx cs=0x%lx error=0x%lx cr2=0x%lx rsp=0x%lx\n",
