@@ -84,7 +84,7 @@ enum result test_pio(int have_testdev, u64 iterations)
     }
     u64 cycles = rdtsc() - start;
     print("probe: pio ok\n");
-    print("probe: stat pio_port=0x%x\n", port);
+    print("probe: pio port=0x%x (%s)\n", port, have_testdev ? "test device scratch" : "uart scratch, no test device");
     print("probe: stat pio_write_read_cycles=%lu\n", cycles / iterations);
     return PASS;
 }
