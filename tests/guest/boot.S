@@ -30,6 +30,9 @@ _start:
     cld
     movl %eax, mb_magic
     movl %ebx, mb_info
+    rdtsc                           /* for the boot_cycles stat */
+    movl %eax, boot_tsc
+    movl %edx, boot_tsc + 4
 
     /* Enter IA-32e mode (SDM Vol. 3A §9.8.5): PAE, CR3, EFER.LME, then CR0.PG. */
     movl %cr4, %eax

@@ -22,6 +22,7 @@ o=$("$out/minirun" "$elf" "msi=200"); s=$?
 expect "minirun: all tests pass" 0 $s "$o" \
   'probe: boot ok cpl=3' 'probe: cmdline=msi=200' 'probe: pio ok' 'probe: mmio ok' \
   'probe: msi ok count=200' 'probe: int3 ok' 'probe: stat msi_roundtrip_cycles=[0-9]+' \
+  'probe: stat boot_cycles=[0-9]+' \
   'probe: done passed=5 failed=0'
 
 o=$("$out/minirun" --shutdown-after-idle "$elf" "idle pio=10 mmio=10 msi=10 int3=10"); s=$?

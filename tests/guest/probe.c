@@ -9,6 +9,7 @@
 /* Set by boot.S from EAX and EBX at the multiboot entry. */
 u32 mb_magic = 0;
 u32 mb_info = 0;
+u64 boot_tsc = 0;
 
 static u32 passed, failed;
 
@@ -37,6 +38,7 @@ static void idle_until_shutdown_requested(void)
 
 __attribute__((noreturn)) void probe_main(void)
 {
+    u64 cpl3_tsc = rdtsc();
     serial_init();
     count(test_boot());
 
@@ -50,6 +52,8 @@ __attribute__((noreturn)) void probe_main(void)
         print("probe: fault requested\n");
         (void)*(volatile u32 *)0x100000000UL;   /* above the 4 GiB identity map */
     }
+
+    print("probe: stat boot_cycles=%lu\n", cpl3_tsc - boot_tsc);
 
     int have_testdev = testdev_present();
     count(test_pio(have_testdev, option_number("pio", 1000, 1, 10000000)));

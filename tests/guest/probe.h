@@ -91,6 +91,8 @@ typedef unsigned long u64;
 /* Set by boot.S from EAX/EBX at the multiboot entry. */
 extern u32 mb_magic;
 extern u32 mb_info;
+/* TSC at the multiboot entry (boot.S). */
+extern u64 boot_tsc;
 
 /* Counters written by the CPL0 interrupt handlers, read at CPL3. */
 extern volatile u64 msi_received;
