@@ -78,6 +78,10 @@ public sealed class PciBus
         }
     }
 
+    /// <summary>Snapshots of every function on the bus, in address order.</summary>
+    public IReadOnlyList<PciDeviceInfo> GetDeviceInfos(PciBarMapper? mapper = null) =>
+        Devices.Select(d => PciDeviceInfo.Capture(d.Address, d.Device, mapper)).ToArray();
+
     public PciAddress? AddressOf(IPciDevice device)
     {
         var table = Volatile.Read(ref _functions);
