@@ -100,9 +100,10 @@ public sealed class PciBarMapper
     }
 
     /// <summary>
-    /// Firmware-style initial placement: gives every BAR of the attached functions an address
-    /// from <paramref name="allocator"/> (largest first, to limit fragmentation), turns on the
-    /// decode bits the function needs and maps the regions.
+    /// Firmware-style initial placement: gives every BAR of the attached functions that has no
+    /// address yet one from <paramref name="allocator"/> (largest first, to limit fragmentation),
+    /// turns on the decode bits the function needs and maps the regions. Calling it again with
+    /// the same allocator places only functions attached since.
     /// </summary>
     public void AssignInitialAddresses(BarAllocator allocator)
     {
@@ -111,6 +112,7 @@ public sealed class PciBarMapper
         lock (_lock) devices = _attached.ToArray();
 
         var bars = devices.SelectMany(d => d.Bars.Select(b => (Device: d, Bar: b)))
+            .Where(x => x.Device.Config.GetBarAddress(x.Bar.Index) == 0)
             .OrderByDescending(x => x.Bar.Size).ThenBy(x => x.Bar.Kind);
         foreach (var (device, bar) in bars)
             device.Config.SetBarAddress(bar.Index, allocator.Allocate(bar));

@@ -16,6 +16,7 @@ public sealed class MsixCapability
     public const ushort EnableBit = 1 << 15;
 
     private readonly PciConfigSpace _config;
+    private readonly object _controlLock = new();
 
     public MsixCapability(PciConfigSpace config, int vectorCount, IInterruptSink sink,
         int tableBar, uint tableOffset, int pbaBar, uint pbaOffset)
@@ -54,8 +55,12 @@ public sealed class MsixCapability
         int control = Offset + 2;
         if ((long)offset >= control + 2 || (long)offset + length <= control)
             return;
-        ushort value = _config.ReadWord(control);
-        Table.SetControl((value & EnableBit) != 0, (value & FunctionMaskBit) != 0);
+        // Read and apply under one lock so concurrent control writes cannot apply out of order.
+        lock (_controlLock)
+        {
+            ushort value = _config.ReadWord(control);
+            Table.SetControl((value & EnableBit) != 0, (value & FunctionMaskBit) != 0);
+        }
     }
 
     private static void CheckPlacement(PciConfigSpace config, string what, int bar, uint offset, ulong size)
