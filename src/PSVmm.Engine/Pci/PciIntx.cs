@@ -7,20 +7,28 @@ namespace PSVmm.Engine.Pci;
 /// interrupt condition with <see cref="Assert"/>/<see cref="Deassert"/>; the status register's
 /// interrupt-status bit always reflects the condition, and the GSI is driven only while the
 /// command register's interrupt-disable bit is clear. Toggling that bit re-drives the line.
-/// Writes the GSI to the interrupt line register, as firmware would. Thread-safe.
+/// Writes the GSI to the interrupt line register, as firmware would. Functions sharing a GSI
+/// must share one <see cref="PciIntxLines"/> so the line is their wired-OR. Thread-safe.
 /// </summary>
 public sealed class PciIntx
 {
     private readonly object _lock = new();
     private readonly PciConfigSpace _config;
-    private readonly IInterruptSink _sink;
+    private readonly PciIntxLines _lines;
     private bool _condition;
     private bool _lineDriven;
 
+    /// <summary>An INTx line that shares nothing (tests, single devices).</summary>
     public PciIntx(PciConfigSpace config, IInterruptSink sink, int slot)
+        : this(config, new PciIntxLines(sink), slot)
+    {
+    }
+
+    /// <summary>An INTx line combined with the other functions on <paramref name="lines"/> that route to the same GSI.</summary>
+    public PciIntx(PciConfigSpace config, PciIntxLines lines, int slot)
     {
         _config = config ?? throw new ArgumentNullException(nameof(config));
-        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _lines = lines ?? throw new ArgumentNullException(nameof(lines));
         Pin = config.InterruptPinValue;
         if (Pin is < 1 or > 4)
             throw new ArgumentException("The function's interrupt pin register must be 1..4 to use INTx.", nameof(config));
@@ -68,6 +76,6 @@ public sealed class PciIntx
         if (drive == _lineDriven)
             return;
         _lineDriven = drive;
-        _sink.SetIrqLine(Gsi, drive);
+        _lines.Drive(this, Gsi, drive);
     }
 }

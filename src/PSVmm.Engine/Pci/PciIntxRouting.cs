@@ -5,7 +5,8 @@ namespace PSVmm.Engine.Pci;
 /// (IOAPIC pins above the ISA range): GSI = 16 + ((S + pin - 1) mod 4) with pin 1..4 for
 /// INTA#..INTD#, the usual rotation so neighbouring slots' INTA# spread over the four lines
 /// (PCI-to-PCI Bridge Architecture 1.2 §9.1 uses the same rotation). The ACPI _PRT must
-/// describe exactly this mapping; the lines are level-triggered, active-high as the KVM IOAPIC sees them.
+/// describe exactly this mapping. The lines are level-triggered and shared; the sink is told
+/// asserted/deasserted, polarity is the interrupt controller's business.
 /// </summary>
 public static class PciIntxRouting
 {

@@ -13,6 +13,8 @@ namespace PSVmm.Engine.Pci;
 public sealed class PciRoot
 {
     private readonly BarAllocator _allocator;
+    private readonly object _intxLock = new();
+    private PciIntxLines? _intxLines;
 
     public PciRoot(IoBus mmio, IoBus pio, PciWindows windows, Func<ulong, ulong, bool> overlapsRam)
     {
@@ -44,11 +46,24 @@ public sealed class PciRoot
     /// <summary>Firmware-style BAR placement for every function added since the last call.</summary>
     public void AssignBars() => Mapper.AssignInitialAddresses(_allocator);
 
-    /// <summary>An INTx helper for <paramref name="device"/> routed by its slot (<see cref="PciIntxRouting.GsiFor"/>).</summary>
+    /// <summary>
+    /// An INTx helper for <paramref name="device"/> routed by its slot (<see cref="PciIntxRouting.GsiFor"/>).
+    /// All helpers share one wired-OR per GSI, so every call must pass the same sink.
+    /// </summary>
     public PciIntx CreateIntx(IPciDevice device, IInterruptSink sink)
     {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(sink);
         var address = Bus.AddressOf(device) ?? throw new InvalidOperationException($"'{device.Name}' is not on the PCI bus.");
-        return new PciIntx(device.Config, sink, address.Device);
+        PciIntxLines lines;
+        lock (_intxLock)
+        {
+            _intxLines ??= new PciIntxLines(sink);
+            if (!ReferenceEquals(_intxLines.Sink, sink))
+                throw new InvalidOperationException("Every INTx line of a PCI root must use the same interrupt sink.");
+            lines = _intxLines;
+        }
+        return new PciIntx(device.Config, lines, address.Device);
     }
 
     /// <summary>Snapshots of every function, BARs reported as enabled while mapped.</summary>

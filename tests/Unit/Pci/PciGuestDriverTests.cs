@@ -96,6 +96,15 @@ public sealed class PciGuestDriverTests
         var intx = _root.CreateIntx(device, _sink);
         Assert.Equal(PciIntxRouting.GsiFor(6, 1), intx.Gsi);
         Assert.Equal(intx.Gsi, ConfRead(6, InterruptLine, 1));
+
+        var neighbour = new TestPciFunction("n", _sink, pin: 1);
+        _root.Add(neighbour, slot: 10);   // (10 + 1 - 1) % 4 == (6 + 1 - 1) % 4: same GSI
+        var shared = _root.CreateIntx(neighbour, _sink);
+        intx.Assert();
+        shared.Assert();
+        intx.Deassert();
+        Assert.Equal([(intx.Gsi, true)], _sink.LineChanges);
+        Assert.Throws<InvalidOperationException>(() => _root.CreateIntx(neighbour, new RecordingInterruptSinkPci()));
     }
 
     [Fact]

@@ -75,6 +75,23 @@ public sealed class PciIntxTests
     }
 
     [Fact]
+    public void Functions_sharing_a_gsi_keep_it_asserted_until_the_last_one_deasserts()
+    {
+        var lines = new PciIntxLines(_sink);
+        var a = new PciIntx(new TestPciFunction("a", _sink).Config, lines, slot: 1);
+        var b = new PciIntx(new TestPciFunction("b", _sink).Config, lines, slot: 5);
+        Assert.Equal(a.Gsi, b.Gsi);
+
+        a.Assert();
+        b.Assert();
+        a.Deassert();
+        Assert.Equal([(a.Gsi, true)], _sink.LineChanges);
+        Assert.True(lines.IsAsserted(a.Gsi));
+        b.Deassert();
+        Assert.Equal([(a.Gsi, true), (a.Gsi, false)], _sink.LineChanges);
+    }
+
+    [Fact]
     public void A_function_without_an_interrupt_pin_cannot_use_intx()
     {
         var device = new TestPciFunction("t", _sink, pin: 0);
