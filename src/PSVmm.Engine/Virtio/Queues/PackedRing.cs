@@ -198,11 +198,12 @@ internal sealed class PackedRing : Ring
     /// Whether the descriptor named by off_wrap (offset bits 0-14, wrap counter bit 15) was
     /// among the <paramref name="advanced"/> descriptors just written as used. Positions are
     /// put on a line where the current lap (wrap == _usedWrap) starts at 0 and the previous lap
-    /// at -Size; the written range is [_nextUsed - advanced, _nextUsed).
+    /// at -Size; the written range is [_nextUsed - advanced, _nextUsed). Beyond one full lap a
+    /// slot was written twice with different wrap counters, so the answer is always yes.
     /// </summary>
     private bool UsedEventPassed(ushort offWrap, int advanced)
     {
-        if (advanced >= Size)
+        if (advanced > Size)
         {
             return true;
         }
