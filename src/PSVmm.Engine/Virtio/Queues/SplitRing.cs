@@ -65,16 +65,18 @@ internal sealed class SplitRing : Ring
         }
 
         ushort head = Memory.ReadU16(AvailRingAddress((ushort)(_nextAvail % Size)), "avail.ring entry");
-        chain = WalkChain(head);
-        _nextAvail++;
+        var popped = WalkChain(head);
+        ushort next = (ushort)(_nextAvail + 1);
 
         // §2.7.10: with EVENT_IDX, avail_event asks for a notification once the driver makes
-        // the entry at _nextAvail available.
+        // the entry at `next` available. Written before committing, so a failure consumes nothing.
         if (EventIdx && GuestNotificationsEnabled)
         {
-            Memory.WriteU16(AvailEventAddress, _nextAvail, "used.avail_event");
+            Memory.WriteU16(AvailEventAddress, next, "used.avail_event");
         }
 
+        _nextAvail = next;
+        chain = popped;
         return true;
     }
 

@@ -102,7 +102,7 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             ThrowIfEnabled();
-            Guarded(() =>
+            try
             {
                 // §4.1.4.3.2: queue_size 0 or above the offered maximum cannot be used.
                 if (_size == 0)
@@ -132,8 +132,11 @@ public sealed class Virtqueue : IVirtqueue
                 _features = negotiatedFeatures;
                 _ring = ring;
                 _lastError = null;
-                return true;
-            });
+            }
+            catch (VirtqueueException e) when (Record(e))
+            {
+                throw;
+            }
         }
     }
 
@@ -162,16 +165,21 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             var ring = RequireRing();
-            DescriptorChain? popped = null;
-            bool found = Guarded(() => ring.TryPop(out popped));
-            chain = popped!;
-            if (found)
+            try
             {
-                _popped++;
-                _inFlight++;
+                if (!ring.TryPop(out chain))
+                {
+                    return false;
+                }
+            }
+            catch (VirtqueueException e) when (Record(e))
+            {
+                throw;
             }
 
-            return found;
+            _popped++;
+            _inFlight++;
+            return true;
         }
     }
 
@@ -192,11 +200,15 @@ public sealed class Virtqueue : IVirtqueue
                 throw new InvalidOperationException($"queue {Index} has no popped buffer to return");
             }
 
-            Guarded(() =>
+            try
             {
                 ring.AddUsed(chain, writtenLength);
-                return true;
-            });
+            }
+            catch (VirtqueueException e) when (Record(e))
+            {
+                throw;
+            }
+
             _inFlight--;
             _completed++;
         }
@@ -207,7 +219,16 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             var ring = RequireRing();
-            bool? decision = Guarded(() => ring.NeedsNotification());
+            bool? decision;
+            try
+            {
+                decision = ring.NeedsNotification();
+            }
+            catch (VirtqueueException e) when (Record(e))
+            {
+                throw;
+            }
+
             if (decision is null)
             {
                 return false;
@@ -231,7 +252,14 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             var ring = RequireRing();
-            return Guarded(ring.EnableGuestNotifications);
+            try
+            {
+                return ring.EnableGuestNotifications();
+            }
+            catch (VirtqueueException e) when (Record(e))
+            {
+                throw;
+            }
         }
     }
 
@@ -240,11 +268,14 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             var ring = RequireRing();
-            Guarded(() =>
+            try
             {
                 ring.DisableGuestNotifications();
-                return true;
-            });
+            }
+            catch (VirtqueueException e) when (Record(e))
+            {
+                throw;
+            }
         }
     }
 
@@ -269,18 +300,14 @@ public sealed class Virtqueue : IVirtqueue
         }
     }
 
-    /// <summary>Runs a ring operation, recording the reason of any guest error it reports.</summary>
-    private T Guarded<T>(Func<T> operation)
+    /// <summary>
+    /// Exception filter: records the reason of a guest error and lets it propagate unchanged
+    /// (always false, so the catch blocks it guards never run).
+    /// </summary>
+    private bool Record(VirtqueueException e)
     {
-        try
-        {
-            return operation();
-        }
-        catch (VirtqueueException e)
-        {
-            _lastError = e.Reason;
-            throw;
-        }
+        _lastError = e.Reason;
+        return false;
     }
 
     private Ring RequireRing() =>

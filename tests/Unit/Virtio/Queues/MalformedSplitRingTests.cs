@@ -312,4 +312,19 @@ public class MalformedSplitRingTests
         memory.FailReadsIn = null;
         AssertRecoversAfterReset(queue, memory, VirtqueueErrorReason.RingReadFailed);
     }
+
+    [Fact]
+    public void AvailEventWriteFailureConsumesNothing()
+    {
+        var (memory, queue, driver) = Split(features: SplitFeatures | VirtioFeatures.EventIdx);
+        ushort head = driver.AddChain(DriverBuffer.Out(Data, 16));
+        memory.FailWritesIn = new GuestRegion(DeviceArea + 4 + 8 * 8, 2);
+        AssertQueueError(VirtqueueErrorReason.UsedRingWriteFailed, () => queue.TryPop(out _));
+        Assert.Equal((ushort)0, queue.Snapshot().NextAvail);
+
+        // The failure left the ring untouched: once memory works again the same buffer pops.
+        memory.FailWritesIn = null;
+        Assert.Equal(head, Pop(queue).Id);
+        Assert.Equal(1, driver.AvailEvent);
+    }
 }

@@ -177,4 +177,44 @@ public class PackedVirtqueueTests
         driver.AddChain(DriverBuffer.Out(Data, 1));
         Assert.True(queue.EnableGuestNotifications());
     }
+
+    [Fact]
+    public void SnapshotReportsPackedPositionsAndWrapCounters()
+    {
+        var (_, queue, driver) = Packed(size: 4);
+        driver.AddChain(DriverBuffer.Out(Data, 1), DriverBuffer.Out(Data, 1), DriverBuffer.Out(Data, 1));
+        var chain = Pop(queue);
+        driver.AddChain(DriverBuffer.Out(Data, 1), DriverBuffer.Out(Data, 1));
+        queue.AddUsed(chain, 0);
+        var chain2 = Pop(queue);
+
+        var s = queue.Snapshot();
+        Assert.Equal(VirtqueueFormat.Packed, s.Format);
+        Assert.Equal((ushort)1, s.NextAvail);
+        Assert.False(s.AvailWrapCounter);
+        Assert.Equal((ushort)3, s.UsedIdx);
+        Assert.True(s.UsedWrapCounter);
+
+        queue.AddUsed(chain2, 0);
+        s = queue.Snapshot();
+        Assert.Equal((ushort)1, s.UsedIdx);
+        Assert.False(s.UsedWrapCounter);
+        Assert.Equal((2ul, 2ul), (s.Popped, s.Completed));
+    }
+
+    [Fact]
+    public void PackedDescModeNotifiesWhenMoreThanALapWasUsedSinceTheLastDecision()
+    {
+        var (_, queue, driver) = Packed(size: 4, features: PackedFeatures | PSVmm.Engine.Virtio.VirtioFeatures.EventIdx);
+        driver.SetDriverEvent(2, 0x8000 | 3);
+        for (int i = 0; i < 5; i++)
+        {
+            driver.AddChain(DriverBuffer.Out(Data, 1));
+            queue.AddUsed(Pop(queue), 0);
+            Assert.True(driver.TryReadUsed(out _, out _));
+        }
+
+        // Slot (3, wrap 1) was used in the first lap; five slots were used since the last decision.
+        Assert.True(queue.NeedsNotification());
+    }
 }
