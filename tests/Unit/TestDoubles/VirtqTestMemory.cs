@@ -7,10 +7,13 @@ namespace PSVmm.Tests.TestDoubles;
 /// Guest RAM backed by one byte array per region, checked exactly as <see cref="IGuestMemory"/>
 /// specifies: an access must lie wholly inside one region, otherwise it throws
 /// <see cref="GuestMemoryException"/> and touches nothing. Regions may leave holes.
+/// Read and Write copy under a lock so a driver thread and a device thread can share it
+/// without torn values (real guest RAM relies on aligned accesses instead).
 /// </summary>
 public sealed class VirtqTestMemory : IGuestMemory
 {
     private readonly byte[][] _backing;
+    private readonly object _gate = new();
 
     public VirtqTestMemory(params GuestRegion[] regions)
     {
@@ -49,17 +52,37 @@ public sealed class VirtqTestMemory : IGuestMemory
 
     public bool IsValidRange(ulong address, ulong length) => TryLocate(address, length, out _, out _);
 
-    public void Read(ulong address, Span<byte> destination) =>
-        Locate(address, destination.Length, FailReadsIn).CopyTo(destination);
+    public void Read(ulong address, Span<byte> destination)
+    {
+        lock (_gate)
+        {
+            Locate(address, destination.Length, FailReadsIn).CopyTo(destination);
+        }
+    }
 
-    public void Write(ulong address, ReadOnlySpan<byte> source) =>
-        source.CopyTo(Locate(address, source.Length, FailWritesIn));
+    public void Write(ulong address, ReadOnlySpan<byte> source)
+    {
+        lock (_gate)
+        {
+            source.CopyTo(Locate(address, source.Length, FailWritesIn));
+        }
+    }
 
-    public T Read<T>(ulong address) where T : unmanaged =>
-        MemoryMarshal.Read<T>(Locate(address, Marshal.SizeOf<T>(), FailReadsIn));
+    public T Read<T>(ulong address) where T : unmanaged
+    {
+        lock (_gate)
+        {
+            return MemoryMarshal.Read<T>(Locate(address, Marshal.SizeOf<T>(), FailReadsIn));
+        }
+    }
 
-    public void Write<T>(ulong address, T value) where T : unmanaged =>
-        MemoryMarshal.Write(Locate(address, Marshal.SizeOf<T>(), FailWritesIn), in value);
+    public void Write<T>(ulong address, T value) where T : unmanaged
+    {
+        lock (_gate)
+        {
+            MemoryMarshal.Write(Locate(address, Marshal.SizeOf<T>(), FailWritesIn), in value);
+        }
+    }
 
     public Span<byte> GetSpan(ulong address, int length)
     {

@@ -4,6 +4,9 @@ namespace PSVmm.Engine.Virtio.Queues;
 /// An immutable copy of one queue's state for cmdlets, taken under the queue lock.
 /// Split: NextAvail/UsedIdx are free-running 16-bit indices and the wrap counters are unused (true).
 /// Packed: NextAvail/UsedIdx are ring offsets paired with their wrap counters.
+/// LastAvailIdx is the avail.idx the device last read (split); packed has none and repeats NextAvail.
+/// Notifications counts driver kicks; Interrupts and Suppressed count used buffer notification
+/// decisions that did and did not ask for an interrupt.
 /// </summary>
 public sealed record VirtqueueState(
     int Index,
