@@ -42,6 +42,14 @@ public sealed class DescriptorChain
     /// <summary>Total bytes the device may write; the upper bound for AddUsed's written length.</summary>
     public uint WritableLength { get; }
 
+    /// <summary>The queue incarnation (owner and generation) that popped this chain.</summary>
+    internal object? Owner { get; set; }
+
+    internal long Generation { get; set; }
+
+    /// <summary>Set once the chain went back through AddUsed.</summary>
+    internal bool Returned { get; set; }
+
     public override string ToString() =>
         $"chain {Id}: {ReadableCount} readable ({ReadableLength} bytes), {WritableCount} writable ({WritableLength} bytes)";
 }

@@ -40,8 +40,13 @@ public interface IVirtqueue
     /// <summary>Takes the next available buffer, or returns false when the driver has made none available.</summary>
     bool TryPop(out DescriptorChain chain);
 
-    /// <summary>Returns a popped buffer with the number of bytes written into its writable part.</summary>
-    void AddUsed(DescriptorChain chain, uint writtenLength);
+    /// <summary>
+    /// Returns a popped buffer with the number of bytes written into its writable part. Returns
+    /// false, touching nothing, when the chain was popped before the queue was last reset or
+    /// re-enabled (an I/O that completes after a device reset is dropped, not written into the
+    /// new rings). Returning the same chain twice is a device bug (InvalidOperationException).
+    /// </summary>
+    bool AddUsed(DescriptorChain chain, uint writtenLength);
 
     /// <summary>
     /// After one or more AddUsed: whether the driver wants a used buffer notification (interrupt)

@@ -23,7 +23,8 @@ public sealed class Virtqueue : IVirtqueue
     private ulong _driverArea;
     private ulong _deviceArea;
     private ulong _features;
-    private int _inFlight;
+    // Bumped by Reset and Enable so chains of an earlier incarnation are recognised as stale.
+    private long _generation;
     private ulong _popped;
     private ulong _completed;
     private ulong _notifications;
@@ -131,6 +132,7 @@ public sealed class Virtqueue : IVirtqueue
 
                 _features = negotiatedFeatures;
                 _ring = ring;
+                _generation++;
                 _lastError = null;
             }
             catch (VirtqueueException e) when (Record(e))
@@ -145,12 +147,12 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             _ring = null;
+            _generation++;
             _size = MaxSize;
             _descriptorArea = 0;
             _driverArea = 0;
             _deviceArea = 0;
             _features = 0;
-            _inFlight = 0;
             _popped = 0;
             _completed = 0;
             _notifications = 0;
@@ -177,13 +179,14 @@ public sealed class Virtqueue : IVirtqueue
                 throw;
             }
 
+            chain.Owner = this;
+            chain.Generation = _generation;
             _popped++;
-            _inFlight++;
             return true;
         }
     }
 
-    public void AddUsed(DescriptorChain chain, uint writtenLength)
+    public bool AddUsed(DescriptorChain chain, uint writtenLength)
     {
         ArgumentNullException.ThrowIfNull(chain);
         if (writtenLength > chain.WritableLength)
@@ -194,23 +197,33 @@ public sealed class Virtqueue : IVirtqueue
 
         lock (_lock)
         {
-            var ring = RequireRing();
-            if (_inFlight == 0)
+            if (!ReferenceEquals(chain.Owner, this))
             {
-                throw new InvalidOperationException($"queue {Index} has no popped buffer to return");
+                throw new InvalidOperationException($"chain {chain.Id} was not popped from queue {Index}");
+            }
+
+            if (chain.Generation != _generation || _ring is null)
+            {
+                return false;
+            }
+
+            if (chain.Returned)
+            {
+                throw new InvalidOperationException($"chain {chain.Id} was already returned to queue {Index}");
             }
 
             try
             {
-                ring.AddUsed(chain, writtenLength);
+                _ring.AddUsed(chain, writtenLength);
             }
             catch (VirtqueueException e) when (Record(e))
             {
                 throw;
             }
 
-            _inFlight--;
+            chain.Returned = true;
             _completed++;
+            return true;
         }
     }
 

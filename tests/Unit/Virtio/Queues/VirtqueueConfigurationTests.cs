@@ -152,9 +152,47 @@ public class VirtqueueConfigurationTests
         driver.AddChain(DriverBuffer.Out(Data, 4), DriverBuffer.In(Data + 0x100, 8));
         var chain = Pop(queue);
         Assert.Throws<ArgumentOutOfRangeException>(() => queue.AddUsed(chain, 9));
-        queue.AddUsed(chain, 8);
+        Assert.True(queue.AddUsed(chain, 8));
         Assert.Throws<InvalidOperationException>(() => queue.AddUsed(chain, 8));
+
+        var other = new Virtqueue(1, 8, new VirtqTestMemory(new GuestRegion(0, RamSize)));
+        Assert.Throws<InvalidOperationException>(() => other.AddUsed(chain, 0));
         Assert.Null(queue.Snapshot().LastError);
+        Assert.Equal(1, driver.UsedIdx);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CompletionOfAChainPoppedBeforeResetIsDropped(bool packed)
+    {
+        var memory = VirtqTestMemory.Flat(RamSize);
+        var queue = new Virtqueue(0, 8, memory);
+        Program(queue, 8, DescArea, DriverArea, DeviceArea);
+        var features = packed ? PackedFeatures : SplitFeatures;
+        SplitRingDriver? split = packed ? null : new SplitRingDriver(memory, 8, DescArea, DriverArea, DeviceArea);
+        PackedRingDriver? packedDriver = packed ? new PackedRingDriver(memory, 8, DescArea, DriverArea, DeviceArea) : null;
+        queue.Enable(features);
+        split?.AddChain(DriverBuffer.In(Data, 8));
+        packedDriver?.AddChain(DriverBuffer.In(Data, 8));
+        var stale = Pop(queue);
+
+        // Device reset while the I/O is in flight; the driver sets the queue up again.
+        queue.Reset();
+        var ringBytes = new byte[0x4000];
+        memory.Read(DescArea, ringBytes);
+        Program(queue, 8, DescArea, DriverArea, DeviceArea);
+        queue.Enable(features);
+
+        Assert.False(queue.AddUsed(stale, 8));
+        var after = new byte[0x4000];
+        memory.Read(DescArea, after);
+        Assert.Equal(ringBytes, after);
+        Assert.Equal(0ul, queue.Snapshot().Completed);
+
+        // Also dropped while the queue is still disabled.
+        queue.Reset();
+        Assert.False(queue.AddUsed(stale, 8));
     }
 
     [Theory]
