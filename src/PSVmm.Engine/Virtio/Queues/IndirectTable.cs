@@ -6,8 +6,12 @@ internal static class IndirectTable
     public const int EntrySize = 16;
 
     /// <summary>Checks the descriptor that points at a table and returns the table's entry count.</summary>
+    /// <param name="mayFollowDirect">
+    /// Split rings allow direct descriptors before one final indirect descriptor (§2.7.5.3.2);
+    /// packed rings do not (§2.8.19).
+    /// </param>
     public static int CheckReference(RingMemory ring, ulong features, ushort flags, ulong address, uint length,
-        int positionInChain, int maxEntries)
+        int positionInChain, bool mayFollowDirect, int maxEntries)
     {
         if (!VirtioFeatures.Has(features, VirtioFeatures.IndirectDesc))
         {
@@ -21,9 +25,7 @@ internal static class IndirectTable
                 "a descriptor has both INDIRECT and NEXT");
         }
 
-        // §2.8.7.1 (and Linux's split driver behaves the same): an indirect descriptor is the
-        // whole chain, never linked after direct descriptors.
-        if (positionInChain != 0)
+        if (positionInChain != 0 && !mayFollowDirect)
         {
             throw new VirtqueueException(VirtqueueErrorReason.IndirectInChain,
                 "an indirect descriptor follows other descriptors of its chain");
@@ -58,7 +60,7 @@ internal static class IndirectTable
 
     /// <summary>
     /// Split format: entries are split descriptors linked by next, starting at entry 0
-    /// (§2.7.5.3.2). A chain longer than the table is a loop.
+    /// (§2.7.5.3). A chain longer than the table is a loop.
     /// </summary>
     public static void WalkSplit(RingMemory ring, ulong table, int entries, ChainBuilder builder)
     {
@@ -99,7 +101,7 @@ internal static class IndirectTable
     /// <summary>
     /// Packed format: every entry is used, in order (§2.8.7). WRITE is the only meaningful flag;
     /// the others and the buffer id are reserved and ignored, except INDIRECT, which the driver
-    /// must not set here (§2.8.7.1) and which is rejected.
+    /// must not set here (§2.8.19) and which is rejected.
     /// </summary>
     public static void WalkPacked(RingMemory ring, ulong table, int entries, ChainBuilder builder)
     {

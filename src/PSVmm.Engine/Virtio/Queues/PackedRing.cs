@@ -73,7 +73,7 @@ internal sealed class PackedRing : Ring
         int count = 0;
         while (true)
         {
-            // §2.8.19: no list is longer than the queue size; a longer one would run round the ring.
+            // §2.8.17: no list is longer than the queue size; a longer one would run round the ring.
             if (count == Size)
             {
                 throw new VirtqueueException(VirtqueueErrorReason.ChainTooLong,
@@ -85,7 +85,7 @@ internal sealed class PackedRing : Ring
             if ((d.Flags & DescriptorFlags.Indirect) != 0)
             {
                 int entries = IndirectTable.CheckReference(Memory, Features, d.Flags, d.Address, d.Length,
-                    count, MaxIndirectEntries);
+                    count, mayFollowDirect: false, MaxIndirectEntries);
                 IndirectTable.WalkPacked(Memory, d.Address, entries, builder);
             }
             else
@@ -130,7 +130,7 @@ internal sealed class PackedRing : Ring
 
     public override void AddUsed(DescriptorChain chain, uint writtenLength)
     {
-        // §2.8.9: one used descriptor per buffer, written at the device's next used offset;
+        // §2.8.6: one used descriptor per buffer, written at the device's next used offset;
         // len/id first, then flags with AVAIL = USED = the device wrap counter.
         ulong address = DescriptorAddress(_nextUsed);
         Span<byte> lengthAndId = stackalloc byte[6];
@@ -140,7 +140,7 @@ internal sealed class PackedRing : Ring
 
         ushort flags = _usedWrap ? (ushort)(DescriptorFlags.Avail | DescriptorFlags.Used) : (ushort)0;
 
-        // §2.8.4: in a used descriptor WRITE says that the device wrote data (len is valid).
+        // §2.8.3, §2.8.4: in a used descriptor WRITE says that the device wrote data (len is valid).
         if (writtenLength > 0)
         {
             flags |= DescriptorFlags.Write;

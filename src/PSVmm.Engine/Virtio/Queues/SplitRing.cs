@@ -93,7 +93,7 @@ internal sealed class SplitRing : Ring
 
         _availIdxSeen = idx;
 
-        // §2.7.13.4 (read side): entries published by idx are read only after idx.
+        // Pairs with the driver's barrier before it bumps idx (§2.7.13.3): entries are read after idx.
         RingMemory.Barrier();
         return pending != 0;
     }
@@ -123,9 +123,9 @@ internal sealed class SplitRing : Ring
             if ((d.Flags & DescriptorFlags.Indirect) != 0)
             {
                 int entries = IndirectTable.CheckReference(Memory, Features, d.Flags, d.Address, d.Length,
-                    walked, MaxIndirectEntries);
+                    walked, mayFollowDirect: true, MaxIndirectEntries);
                 IndirectTable.WalkSplit(Memory, d.Address, entries, builder);
-                return builder.Build(head, 1);
+                return builder.Build(head, (ushort)(walked + 1));
             }
 
             builder.Add(d.Address, d.Length, (d.Flags & DescriptorFlags.Write) != 0);

@@ -24,7 +24,7 @@ public enum VirtqueueErrorReason
     /// <summary>The device area (split: used ring; packed: device event suppression) is outside RAM.</summary>
     DeviceAreaOutsideRam,
 
-    /// <summary>The descriptor area is not 16-byte aligned (§2.7.1 table, §2.8.10.1).</summary>
+    /// <summary>The descriptor area is not 16-byte aligned (§2.7 table, §2.8.10.1).</summary>
     DescriptorAreaMisaligned,
 
     /// <summary>The driver area is misaligned (split 2, packed 4).</summary>
@@ -33,7 +33,11 @@ public enum VirtqueueErrorReason
     /// <summary>The device area is misaligned (split 4, packed 4).</summary>
     DeviceAreaMisaligned,
 
-    /// <summary>avail.idx is more than queue size entries ahead of the device's next index (§2.7.13).</summary>
+    /// <summary>
+    /// Split: avail.idx is more than queue size entries ahead of the device's next index (it may
+    /// never run backwards, §2.7.6.1). Packed: more descriptors available than the ring can hold
+    /// next to those in flight (§2.8.17).
+    /// </summary>
     AvailIndexTooFarAhead,
 
     /// <summary>A head or next index is not below the queue size (§2.7.5).</summary>
@@ -48,7 +52,7 @@ public enum VirtqueueErrorReason
     /// <summary>A buffer is not wholly inside one RAM region.</summary>
     BufferOutsideRam,
 
-    /// <summary>An indirect table length is not a multiple of 16 (§2.7.5.3.1).</summary>
+    /// <summary>An indirect table length is not a multiple of 16 (§2.7.5.3, §2.8.7).</summary>
     IndirectTableLengthNotMultipleOf16,
 
     /// <summary>An indirect table has length 0.</summary>
@@ -66,22 +70,22 @@ public enum VirtqueueErrorReason
     /// <summary>A chain inside an indirect table is longer than the table: a loop.</summary>
     IndirectChainTooLong,
 
-    /// <summary>VIRTQ_DESC_F_INDIRECT inside an indirect table (§2.7.5.3.1, §2.8.7.1).</summary>
+    /// <summary>VIRTQ_DESC_F_INDIRECT inside an indirect table (§2.7.5.3.1, §2.8.19).</summary>
     NestedIndirect,
 
     /// <summary>VIRTQ_DESC_F_INDIRECT and VIRTQ_DESC_F_NEXT on the same descriptor (§2.7.5.3.1).</summary>
     IndirectWithNext,
 
-    /// <summary>An indirect descriptor linked into a chain by NEXT; it must stand alone (§2.8.7.1, applied to both formats).</summary>
+    /// <summary>Packed: an indirect descriptor after direct descriptors of the same list (§2.8.19).</summary>
     IndirectInChain,
 
     /// <summary>VIRTQ_DESC_F_INDIRECT used without VIRTIO_F_INDIRECT_DESC negotiated.</summary>
     IndirectNotNegotiated,
 
-    /// <summary>A device-readable descriptor follows a device-writable one (§2.7.4.2).</summary>
+    /// <summary>A device-readable descriptor follows a device-writable one (§2.7.4.2, §2.8.17).</summary>
     ReadableAfterWritable,
 
-    /// <summary>A packed ring buffer id is not below the queue size (§2.8.6).</summary>
+    /// <summary>A packed ring buffer id is not below the queue size: ids name at most Queue Size buffers (§2.8.6).</summary>
     BufferIdOutOfRange,
 
     /// <summary>Reading a ring structure failed although it was checked when the queue was enabled.</summary>

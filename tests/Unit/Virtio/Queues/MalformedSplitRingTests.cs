@@ -245,14 +245,14 @@ public class MalformedSplitRingTests
     }
 
     [Fact]
-    public void IndirectAfterDirectDescriptors()
+    public void WritableDirectDescriptorBeforeReadableIndirectEntries()
     {
         var (memory, queue, driver) = Split();
         driver.WriteDescriptorAt(IndirectTables, Data, 16, 0, 0);
-        driver.WriteDescriptor(0, Data, 16, Next, 1);
+        driver.WriteDescriptor(0, Data, 16, Next | Write, 1);
         driver.WriteDescriptor(1, IndirectTables, 16, Indirect, 0);
         driver.Publish(0);
-        AssertPopFails(queue, memory, VirtqueueErrorReason.IndirectInChain);
+        AssertPopFails(queue, memory, VirtqueueErrorReason.ReadableAfterWritable);
     }
 
     [Fact]

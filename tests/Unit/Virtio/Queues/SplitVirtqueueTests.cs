@@ -229,4 +229,28 @@ public class SplitVirtqueueTests
         Assert.Equal(1ul, s.Suppressed);
         Assert.Null(s.LastError);
     }
+
+    [Fact]
+    public void DirectDescriptorsFollowedByOneIndirectDescriptorAreOneChain()
+    {
+        // §2.7.5.3.2: the device must handle normal descriptors followed by a single indirect one.
+        var (_, queue, driver) = Split();
+        driver.WriteDescriptorAt(IndirectTables, Data + 0x100, 32, 1, 1);
+        driver.WriteDescriptorAt(IndirectTables + 16, Data + 0x200, 64, 2, 0);
+        driver.WriteDescriptor(3, Data, 16, 1, 5);
+        driver.WriteDescriptor(5, IndirectTables, 32, 4 | 2, 0);
+        driver.Publish(3);
+
+        var chain = Pop(queue);
+
+        Assert.Equal(3, chain.Id);
+        Assert.Equal(
+            new[]
+            {
+                new BufferSegment(Data, 16, false),
+                new BufferSegment(Data + 0x100, 32, false),
+                new BufferSegment(Data + 0x200, 64, true),
+            },
+            chain.Segments);
+    }
 }
