@@ -5,6 +5,22 @@ namespace PSVmm.Engine.Virtio.Queues;
 /// values throw <see cref="VirtqueueException"/> on a malformed ring; they never throw
 /// <see cref="PSVmm.Engine.Memory.GuestMemoryException"/>. All members are thread-safe.
 /// </summary>
+/// <remarks>
+/// A device drains a queue after a kick like this (the re-check closes the race with a driver
+/// that adds a buffer while notifications are off):
+/// <code>
+/// do
+/// {
+///     queue.DisableGuestNotifications();
+///     while (queue.TryPop(out var chain)) { /* serve */ queue.AddUsed(chain, written); }
+/// }
+/// while (queue.EnableGuestNotifications());
+/// if (queue.NeedsNotification()) { /* raise the queue's MSI-X vector */ }
+/// </code>
+/// A <see cref="VirtqueueException"/> from any call means the driver broke the ring: the
+/// device sets DEVICE_NEEDS_RESET, raises a configuration change interrupt, and stops using
+/// the queue until the driver resets it.
+/// </remarks>
 public interface IVirtqueue
 {
     int Index { get; }
