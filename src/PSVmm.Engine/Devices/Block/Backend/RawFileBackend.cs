@@ -25,6 +25,7 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
     private readonly Queue<BlockCompletion> _ready = new();
     private Action<BlockCompletion>? _deliver;
     private ulong _nextToken;
+    private long _bouncedRequests;
     private byte* _zeroBuffer;
     private int _fd;
     private bool _disposed;
@@ -90,6 +91,9 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
 
     public int CompletionEventFd => _engine.CompletionEventFd;
 
+    /// <summary>O_DIRECT requests that went through a bounce buffer because a segment was misaligned.</summary>
+    public long BouncedRequests => Interlocked.Read(ref _bouncedRequests);
+
     public BlockBackendStatistics GetStatistics() => _stats.Snapshot();
 
     public void Submit(BlockIoRequest request)
@@ -117,7 +121,12 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
             {
                 if (request.Kind is BlockIoKind.Read or BlockIoKind.Write)
                 {
-                    io.PrepareTransfer(bounce: Direct && NeedsBounce(request));
+                    bool bounce = Direct && NeedsBounce(request);
+                    io.PrepareTransfer(bounce);
+                    if (bounce)
+                    {
+                        Interlocked.Increment(ref _bouncedRequests);
+                    }
                 }
             }
             catch (OutOfMemoryException)
