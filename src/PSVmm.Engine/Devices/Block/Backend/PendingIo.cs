@@ -47,12 +47,18 @@ internal sealed unsafe class PendingIo
 
     public long NextOffset => Request.Offset + Done;
 
-    /// <summary>Pins the segments and builds the iovecs, through a bounce buffer when <paramref name="bounce"/>.</summary>
-    public void PrepareTransfer(bool bounce)
+    /// <summary>
+    /// Pins the segments and builds the iovecs. With <paramref name="directAlignment"/> (O_DIRECT)
+    /// a segment whose pinned address is not a multiple of its memory alignment, or whose length
+    /// is not a multiple of its length alignment, sends the whole transfer through one aligned
+    /// bounce buffer. Returns true when it did.
+    /// </summary>
+    public bool PrepareTransfer((int Memory, int Length)? directAlignment)
     {
         var segments = Request.Segments;
         _pins = new MemoryHandle[segments.Count];
         _segmentPointers = new byte*[segments.Count];
+        bool bounce = false;
         for (int i = 0; i < segments.Count; i++)
         {
             var segment = segments[i];
@@ -64,6 +70,12 @@ internal sealed unsafe class PendingIo
             {
                 _pins[i] = segment.Memory.Pin();
                 _segmentPointers[i] = (byte*)_pins[i].Pointer;
+            }
+
+            if (directAlignment is var (memory, length)
+                && ((nuint)_segmentPointers[i] % (nuint)memory != 0 || segment.Length % length != 0))
+            {
+                bounce = true;
             }
         }
 
@@ -78,7 +90,7 @@ internal sealed unsafe class PendingIo
             AllocateIovecs(1);
             _iov[0] = new Iovec { Base = _bounce, Length = (nuint)Request.Length };
             _iovCount = 1;
-            return;
+            return true;
         }
 
         AllocateIovecs(segments.Count);
@@ -89,6 +101,8 @@ internal sealed unsafe class PendingIo
                 _iov[_iovCount++] = new Iovec { Base = _segmentPointers[i], Length = (nuint)segments[i].Length };
             }
         }
+
+        return false;
     }
 
     /// <summary>Builds iovecs that all point at one zero-filled buffer, covering what is left of the range.</summary>

@@ -121,9 +121,8 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
             {
                 if (request.Kind is BlockIoKind.Read or BlockIoKind.Write)
                 {
-                    bool bounce = Direct && NeedsBounce(request);
-                    io.PrepareTransfer(bounce);
-                    if (bounce)
+                    var alignment = Direct ? (_geometry.DirectMemoryAlign, LogicalBlockSize) : ((int, int)?)null;
+                    if (io.PrepareTransfer(alignment))
                     {
                         Interlocked.Increment(ref _bouncedRequests);
                     }
@@ -237,37 +236,6 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
         }
 
         return 0;
-    }
-
-    private bool NeedsBounce(BlockIoRequest request)
-    {
-        int memoryAlign = _geometry.DirectMemoryAlign;
-        int lengthAlign = LogicalBlockSize;
-        foreach (var segment in request.Segments)
-        {
-            if (segment.Length % lengthAlign != 0)
-            {
-                return true;
-            }
-
-            if (segment.IsPinnedByCaller)
-            {
-                if ((nuint)segment.Pointer % (nuint)memoryAlign != 0)
-                {
-                    return true;
-                }
-            }
-            else
-            {
-                using var pin = segment.Memory.Pin();
-                if ((nuint)pin.Pointer % (nuint)memoryAlign != 0)
-                {
-                    return true; // a managed buffer is only pinned per request, so its address may differ next time
-                }
-            }
-        }
-
-        return false;
     }
 
     private void Start(PendingIo io)

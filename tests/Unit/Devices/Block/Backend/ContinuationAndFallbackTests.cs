@@ -98,6 +98,24 @@ public sealed class ContinuationAndFallbackTests
     }
 
     [Fact]
+    public void An_O_DIRECT_read_that_ends_mid_block_at_a_shrunken_end_of_file_reads_zeroes_after_it()
+    {
+        using var image = TempImage.CreatePatterned(1 << 16);
+        using var buffer = new NativeBuffer(8192);
+        buffer.Span.Fill(0xEE);
+        using var backend = RawFileBackend.Open(new BlockBackendOptions(image.Path) { CacheMode = BlockCacheMode.None });
+        using (var stream = new FileStream(image.Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(4096 + 100);
+        }
+
+        AssertSucceeded(RunOne(backend, BlockIoRequest.Read(4096, [buffer.Whole()], 1)), 8192);
+
+        Assert.Equal(image.ReadRange(4096, 100), buffer.Span[..100].ToArray());
+        Assert.All(buffer.Span[100..].ToArray(), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public void WriteZeroes_writes_zeroes_when_fallocate_is_unsupported()
     {
         using var image = TempImage.CreatePatterned(4 << 20);
