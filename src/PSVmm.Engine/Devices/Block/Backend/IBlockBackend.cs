@@ -36,6 +36,19 @@ public interface IBlockBackend : IDisposable
 
     void Submit(BlockIoRequest request);
 
+    /// <summary>
+    /// Submits several requests at once, e.g. everything a virtqueue notification made available:
+    /// the io_uring backend hands them to the kernel with a single io_uring_enter.
+    /// </summary>
+    void SubmitBatch(IReadOnlyList<BlockIoRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        foreach (var request in requests)
+        {
+            Submit(request);
+        }
+    }
+
     /// <summary>Hands every waiting completion to <paramref name="onCompletion"/>, resets the eventfd, returns how many.</summary>
     int DrainCompletions(Action<BlockCompletion> onCompletion);
 

@@ -140,6 +140,29 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
         }
     }
 
+    public void SubmitBatch(IReadOnlyList<BlockIoRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _engine.Plug();
+            try
+            {
+                foreach (var request in requests)
+                {
+                    Submit(request);
+                }
+            }
+            finally
+            {
+                _engine.Unplug();
+            }
+        }
+    }
+
+    internal IIoEngine Engine => _engine;
+
     public int DrainCompletions(Action<BlockCompletion> onCompletion)
     {
         ArgumentNullException.ThrowIfNull(onCompletion);
@@ -152,6 +175,7 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
 
             int delivered = 0;
             var outer = _deliver;
+            _engine.Plug();
             _deliver = completion =>
             {
                 delivered++;
@@ -171,6 +195,7 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
             finally
             {
                 _deliver = outer;
+                _engine.Unplug();
             }
 
             return delivered;

@@ -24,4 +24,13 @@ internal interface IIoEngine : IDisposable
 
     /// <summary>Makes the eventfd readable without an operation (the owner has completions of its own queued).</summary>
     void Signal();
+
+    /// <summary>Holds submissions back until the matching <see cref="Unplug"/>, so a batch costs one system call. Nests.</summary>
+    void Plug()
+    {
+    }
+
+    void Unplug()
+    {
+    }
 }
