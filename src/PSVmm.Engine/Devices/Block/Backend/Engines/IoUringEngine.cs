@@ -91,7 +91,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         lock (_lock)
         {
             _eventFd.Reset();
-            int count = ReapRing(sink);
+            int count = _disposed ? 0 : ReapRing(sink); // the rings are unmapped once disposed
             while (_synthetic.Count > 0)
             {
                 var (token, result) = _synthetic.Dequeue();
@@ -104,7 +104,11 @@ internal sealed unsafe class IoUringEngine : IIoEngine
                 count += _ioctlPool.DrainQueued(sink);
             }
 
-            SubmitBacklogAndRing();
+            if (!_disposed)
+            {
+                SubmitBacklogAndRing();
+            }
+
             return count;
         }
     }
