@@ -12,7 +12,7 @@ namespace PSVmm.Engine.Devices.Block.Backend;
 /// writing zeroes where fallocate is unsupported. Short transfers are continued until the request
 /// is done; a read that meets end of file reads zeroes for the rest.
 /// </summary>
-public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
+public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletionSink
 {
     private const int ZeroBufferLength = 1 << 20;
 
@@ -50,7 +50,7 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.Path);
-        int fd = OpenImage(options);
+        int fd = ImageFile.Open(options);
         try
         {
             ImageLock.Acquire(fd, options.Path, options.ReadOnly);
@@ -106,13 +106,13 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
             int error = Validate(request);
             if (error != 0)
             {
-                Deliver(new BlockCompletion(request.UserData, request.Kind, -error));
+                CompleteLater(new BlockCompletion(request.UserData, request.Kind, -error));
                 return;
             }
 
             if (request.Length == 0 && request.Kind != BlockIoKind.Flush)
             {
-                Deliver(new BlockCompletion(request.UserData, request.Kind, 0));
+                CompleteLater(new BlockCompletion(request.UserData, request.Kind, 0));
                 return;
             }
 
@@ -131,7 +131,7 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
             catch (OutOfMemoryException)
             {
                 io.Release();
-                Deliver(new BlockCompletion(request.UserData, request.Kind, -BlockErrno.ENOMEM));
+                CompleteLater(new BlockCompletion(request.UserData, request.Kind, -BlockErrno.ENOMEM));
                 return;
             }
 
@@ -202,34 +202,6 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
         }
     }
 
-    private static int OpenImage(BlockBackendOptions options)
-    {
-        int flags = (options.ReadOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC;
-        if (options.CacheMode == BlockCacheMode.None)
-        {
-            flags |= LibC.O_DIRECT;
-        }
-
-        int fd = LibC.open(options.Path, flags, 0);
-        if (fd >= 0)
-        {
-            return fd;
-        }
-
-        int errno = LibC.LastErrno;
-        string path = options.Path;
-        throw errno switch
-        {
-            2 => new FileNotFoundException($"The disk image '{path}' does not exist.", path),
-            BlockErrno.EACCES or BlockErrno.EPERM => new UnauthorizedAccessException(
-                $"No permission to open the disk image '{path}'{(options.ReadOnly ? "" : " for writing; try -ReadOnly")}."),
-            BlockErrno.EROFS => new IOException($"The disk image '{path}' is on a read-only file system; open it with -ReadOnly."),
-            BlockErrno.EINVAL when options.CacheMode == BlockCacheMode.None => new IOException(
-                $"The file system of '{path}' does not support O_DIRECT (cache mode None); use cache mode Writeback."),
-            _ => new IOException($"Opening the disk image '{path}' failed: {BlockErrno.Describe(errno)}."),
-        };
-    }
-
     // Returns 0 or the errno the request completes with without reaching the image.
     private int Validate(BlockIoRequest request)
     {
@@ -294,133 +266,21 @@ public sealed unsafe class RawFileBackend : IBlockBackend, IIoCompletionSink
         }
     }
 
-    void IIoCompletionSink.OnOperationComplete(ulong token, long result)
+    // A request that ends inside Submit completes through the queue, never by calling back
+    // into the caller from Submit (which may itself run inside a completion callback).
+    private void CompleteLater(BlockCompletion completion)
     {
-        if (!_pending.TryGetValue(token, out var io))
-        {
-            return;
-        }
-
-        if (result is -BlockErrno.EINTR or -BlockErrno.EAGAIN)
-        {
-            Start(io);
-            return;
-        }
-
-        switch (io.Request.Kind)
-        {
-            case BlockIoKind.Read:
-            case BlockIoKind.Write:
-                ContinueTransfer(io, result);
-                break;
-            case BlockIoKind.WriteZeroes when io.WritingZeroes:
-                ContinueZeroWrite(io, result);
-                break;
-            case BlockIoKind.WriteZeroes when result == -BlockErrno.EOPNOTSUPP:
-                StartZeroWrite(io);
-                break;
-            case BlockIoKind.Discard when result == -BlockErrno.EOPNOTSUPP:
-                Finish(io, io.Request.Length); // discard is only a hint (virtio 1.2 §5.2.6.2)
-                break;
-            default:
-                Finish(io, result < 0 ? result : io.Request.Length);
-                break;
-        }
+        _stats.Completed(completion.Kind, completion.Result);
+        _ready.Enqueue(completion);
+        _engine.Signal();
     }
 
-    private void ContinueTransfer(PendingIo io, long result)
-    {
-        if (result < 0)
-        {
-            Finish(io, result);
-            return;
-        }
-
-        if (result == 0)
-        {
-            if (io.Request.Kind == BlockIoKind.Write)
-            {
-                Finish(io, -BlockErrno.EIO); // a write that moves nothing would loop forever
-                return;
-            }
-
-            io.ZeroRemainder();
-        }
-        else
-        {
-            io.Advance(result);
-        }
-
-        if (io.Done < io.Request.Length)
-        {
-            Start(io);
-            return;
-        }
-
-        io.CompleteBouncedRead();
-        Finish(io, io.Request.Length);
-    }
-
-    private void StartZeroWrite(PendingIo io)
-    {
-        try
-        {
-            if (_zeroBuffer == null)
-            {
-                _zeroBuffer = (byte*)NativeMemory.AlignedAlloc(ZeroBufferLength, 4096);
-                NativeMemory.Clear(_zeroBuffer, ZeroBufferLength);
-            }
-        }
-        catch (OutOfMemoryException)
-        {
-            Finish(io, -BlockErrno.ENOMEM);
-            return;
-        }
-
-        io.PrepareZeroWrite(_zeroBuffer, ZeroBufferLength);
-        Start(io);
-    }
-
-    private void ContinueZeroWrite(PendingIo io, long result)
-    {
-        if (result <= 0)
-        {
-            Finish(io, result < 0 ? result : -BlockErrno.EIO);
-            return;
-        }
-
-        io.Advance(result);
-        if (io.Done >= io.Request.Length)
-        {
-            Finish(io, io.Request.Length);
-            return;
-        }
-
-        io.PrepareZeroWrite(_zeroBuffer, ZeroBufferLength);
-        Start(io);
-    }
-
-    private void Finish(PendingIo io, long result)
-    {
-        _pending.Remove(io.Token);
-        io.Release();
-        Deliver(new BlockCompletion(io.Request.UserData, io.Request.Kind, result));
-    }
-
+    // Called from engine completions, which only run inside DrainCompletions or Dispose
+    // (where _deliver is null and completions are dropped).
     private void Deliver(BlockCompletion completion)
     {
         _stats.Completed(completion.Kind, completion.Result);
-        if (_deliver is not null)
-        {
-            _deliver(completion);
-            return;
-        }
-
-        if (!_disposed)
-        {
-            _ready.Enqueue(completion);
-            _engine.Signal();
-        }
+        _deliver?.Invoke(completion);
     }
 
     /// <summary>Waits for requests the kernel still holds (their buffers must outlive them), then closes the image and drops its lock.</summary>

@@ -191,6 +191,37 @@ public sealed class ContinuationAndFallbackTests
     }
 
     [Fact]
+    public void Submit_never_calls_back_into_a_running_completion_callback()
+    {
+        using var image = TempImage.CreatePatterned(1 << 16);
+        using var buffer = new NativeBuffer(512);
+        using var backend = RawFileBackend.Open(new BlockBackendOptions(image.Path));
+        int depth = 0, maxDepth = 0;
+        var seen = new List<BlockCompletion>();
+        backend.Submit(BlockIoRequest.Read(0, [buffer.Whole()], 1));
+
+        long deadline = Environment.TickCount64 + 10_000;
+        while (seen.Count < 2 && Environment.TickCount64 < deadline)
+        {
+            EventFd.WaitReadable(backend.CompletionEventFd, 1000);
+            backend.DrainCompletions(c =>
+            {
+                maxDepth = Math.Max(maxDepth, ++depth);
+                seen.Add(c);
+                if (c.UserData == 1)
+                {
+                    backend.Submit(BlockIoRequest.Read(-512, [buffer.Whole()], 2)); // invalid: completes at once, but queued
+                }
+
+                depth--;
+            });
+        }
+
+        Assert.Equal(1, maxDepth);
+        Assert.Equal(BlockErrno.EINVAL, seen.Single(c => c.UserData == 2).Errno);
+    }
+
+    [Fact]
     public void Auto_falls_back_to_the_thread_pool_when_io_uring_is_refused()
     {
         using var image = TempImage.CreatePatterned(1 << 16);
