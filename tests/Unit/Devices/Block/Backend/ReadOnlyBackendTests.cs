@@ -1,10 +1,11 @@
 using Xunit;
+using Xunit.Abstractions;
 using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
-public sealed class ReadOnlyBackendTests
+public sealed class ReadOnlyBackendTests(ITestOutputHelper output)
 {
     [Fact]
     public void A_read_only_backend_reads_and_flushes_but_refuses_every_change_with_EROFS()
@@ -38,18 +39,43 @@ public sealed class ReadOnlyBackendTests
     }
 
     [Fact]
-    public void A_read_only_backend_opens_a_file_without_write_permission()
+    public void An_immutable_image_opens_read_only_and_a_read_write_open_says_to_use_ReadOnly()
     {
+        // chattr +i refuses writes even to root (these tests run as root, which ignores file modes).
         using var image = TempImage.CreatePatterned(4096);
-        File.SetUnixFileMode(image.Path, UnixFileMode.UserRead);
+        if (!Chattr("+i", image.Path))
+        {
+            output.WriteLine("NOT RUN: chattr +i is unavailable here");
+            return;
+        }
+
         try
         {
+            var ex = Assert.Throws<UnauthorizedAccessException>(() => RawFileBackend.Open(new BlockBackendOptions(image.Path)));
+            Assert.Contains("-ReadOnly", ex.Message);
+
             using var backend = RawFileBackend.Open(new BlockBackendOptions(image.Path) { ReadOnly = true });
-            Assert.Equal(4096, backend.Size);
+            using var buffer = new NativeBuffer(512);
+            AssertSucceeded(RunOne(backend, BlockIoRequest.Read(0, [buffer.Whole()], 1)), 512);
+            Assert.Equal(image.ReadRange(0, 512), buffer.Span.ToArray());
         }
         finally
         {
-            File.SetUnixFileMode(image.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Chattr("-i", image.Path);
+        }
+    }
+
+    private static bool Chattr(string change, string path)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start("chattr", [change, path]);
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
         }
     }
 }
