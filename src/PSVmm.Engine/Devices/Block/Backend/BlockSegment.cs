@@ -5,6 +5,12 @@ namespace PSVmm.Engine.Devices.Block.Backend;
 /// and never moves: take it with <c>fixed</c> over <c>IGuestMemory.GetSpan</c>) which the caller
 /// keeps valid until the request completes, or a <see cref="Memory{T}"/> the backend pins for
 /// the life of the request (for managed buffers, which the GC may otherwise move).
+/// <para>
+/// A pointer taken with <c>fixed</c> from a span over an ordinary managed array is NOT stable
+/// once the <c>fixed</c> block ends: test guest memories that hand out such spans must allocate
+/// their backing with <c>GC.AllocateArray&lt;byte&gt;(size, pinned: true)</c> (or native memory)
+/// before the device passes their pointers here.
+/// </para>
 /// </summary>
 public readonly unsafe struct BlockSegment
 {
