@@ -221,6 +221,34 @@ public sealed class ContinuationAndFallbackTests
         Assert.Equal(BlockErrno.EINVAL, seen.Single(c => c.UserData == 2).Errno);
     }
 
+    [Theory]
+    [InlineData(BlockIoEngineKind.IoUring)]
+    [InlineData(BlockIoEngineKind.ThreadPool)]
+    public void A_completion_callback_may_dispose_the_backend(BlockIoEngineKind kind)
+    {
+        using var image = TempImage.CreatePatterned(1 << 20);
+        using var buffer = new NativeBuffer(64 * 4096);
+        var backend = RawFileBackend.Open(new BlockBackendOptions(image.Path) { Engine = kind });
+        for (int i = 0; i < 64; i++)
+        {
+            backend.Submit(BlockIoRequest.Read(i * 4096L, [buffer.Segment(i * 4096, 4096)], (ulong)i + 1));
+        }
+
+        int seen = 0;
+        Assert.True(EventFd.WaitReadable(backend.CompletionEventFd, 10_000));
+        backend.DrainCompletions(_ =>
+        {
+            if (seen++ == 0)
+            {
+                backend.Dispose();
+            }
+        });
+
+        Assert.Equal(1, seen);
+        Assert.Equal(0, backend.GetStatistics().InFlight);
+        Assert.Throws<ObjectDisposedException>(() => backend.Submit(BlockIoRequest.Flush()));
+    }
+
     [Fact]
     public void Auto_falls_back_to_the_thread_pool_when_io_uring_is_refused()
     {

@@ -20,6 +20,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
     private uint _inFlight;
     private int _plugged;
     private bool _disposed;
+    private bool _ringsUnmapped;
 
     private IoUringEngine(IoUringRings rings, EventFd eventFd)
     {
@@ -91,7 +92,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         lock (_lock)
         {
             _eventFd.Reset();
-            int count = _disposed ? 0 : ReapRing(sink); // the rings are unmapped once disposed
+            int count = ReapRing(sink);
             while (_synthetic.Count > 0)
             {
                 var (token, result) = _synthetic.Dequeue();
@@ -134,21 +135,27 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         }
     }
 
-    /// <summary>Hands every posted CQE to the sink, advancing the CQ head past each before its callback.</summary>
+    /// <summary>
+    /// Hands every posted CQE to the sink, advancing the CQ head past each before its callback.
+    /// The head is re-read every time and disposal checked, so a callback that drains again or
+    /// disposes the engine (both reach here re-entrantly under the same lock) cannot corrupt it.
+    /// </summary>
     private int ReapRing(IIoCompletionSink sink)
     {
         int count = 0;
-        uint head = *_rings.CqHead;
-        uint tail = Volatile.Read(ref *_rings.CqTail);
-        while (head != tail)
+        while (!_ringsUnmapped)
         {
+            uint head = *_rings.CqHead;
+            if (head == Volatile.Read(ref *_rings.CqTail))
+            {
+                break;
+            }
+
             IoUringCqe cqe = _rings.Cqes[head & _rings.CqMask];
-            head++;
-            Volatile.Write(ref *_rings.CqHead, head);
+            Volatile.Write(ref *_rings.CqHead, head + 1);
             _inFlight--;
             sink.OnOperationComplete(cqe.UserData, cqe.Res);
             count++;
-            tail = Volatile.Read(ref *_rings.CqTail);
         }
 
         return count;
@@ -280,6 +287,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
             }
 
             _ioctlPool?.Dispose();
+            _ringsUnmapped = true;
             _rings.Dispose();
             _eventFd.Dispose();
         }
