@@ -1,0 +1,540 @@
+/*
+ * The virtio-blk tests (command line `blk`): find and set up the device, then for each ring
+ * format asked for (`blk.ring=split|packed|both`) initialize it (virtio 1.2 §3.1.1), run every
+ * request kind (§5.2.6) and compare what it reads with what it wrote. The disk is left holding
+ * the pattern described in README.md ("Disk pattern") for the host to check.
+ */
+#include "blk_tests.h"
+#include "cmdline.h"
+#include "dma.h"
+#include "io.h"
+#include "virtio_blk.h"
+
+/* Disk layout in 512-byte sectors (README.md "Disk pattern"). */
+#define AREA_SECTORS        256     /* [0, 256) is written with the pattern */
+#define CHUNK               8       /* sectors per read/write request (4 KiB: fine for any blk_size <= 4096) */
+#define DIRECT_A            0       /* [0, 64): direct multi-segment requests on queue 0 */
+#define INDIRECT_START      64      /* [64, 128): indirect requests */
+#define QUEUES_START        128     /* [128, 192): chunk c on queue c % queues */
+#define DIRECT_B            192     /* [192, 256): direct, then zeroed in part: */
+#define DISCARD_START       192     /* [192, 208) discarded */
+#define WZ_START            208     /* [208, 224) write zeroes */
+#define WZ_UNMAP_START      224     /* [224, 240) write zeroes with UNMAP */
+#define ZERO_SECTORS        16
+#define MIN_CAPACITY        AREA_SECTORS
+
+static u32 passed, failed;
+static const char *ring_name;       /* 0 outside a ring run */
+static u8 zeroed[AREA_SECTORS];     /* sectors the current run has zeroed so far */
+static u8 *wbuf, *rbuf;             /* AREA_SECTORS sectors each, DMA memory */
+
+static u8 pattern_byte(u64 sector, unsigned i, u32 seed)
+{
+    return (u8)(sector * 31 + i * 7 + seed);
+}
+
+static void result(int ok, const char *kind)
+{
+    if (ok)
+        passed++;
+    else
+        failed++;
+    if (ring_name)
+        print("probe: blk %s %s ring=%s\n", kind, ok ? "ok" : "FAIL", ring_name);
+    else
+        print("probe: blk %s %s\n", kind, ok ? "ok" : "FAIL");
+}
+
+static void skip(const char *kind, const char *why)
+{
+    print("probe: blk %s skip ring=%s (%s)\n", kind, ring_name ? ring_name : "-", why);
+}
+
+/* A read or write of `count` sectors at `sector`, its data in `segs` equal pieces of buf. */
+static void rw_io(struct blk_io *io, u32 type, u64 sector, unsigned count, u8 *buf, unsigned segs, int indirect)
+{
+    *io = (struct blk_io){ .type = type, .sector = sector, .ndata = segs, .indirect = indirect };
+    u32 piece = count * SECTOR_SIZE / segs;
+    for (unsigned i = 0; i < segs; i++)
+        io->data[i] = (struct vq_seg){ (u64)buf + sector * SECTOR_SIZE + i * piece, piece, type == VIRTIO_BLK_T_IN };
+}
+
+static int statuses(const struct blk_io *io, unsigned n, u8 want, const char *kind)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (io[i].status != want) {
+            print("probe: blk %s FAIL request %u (type %u sector %lu) status=%u want %u\n",
+                  kind, i, io[i].type, io[i].sector, io[i].status, want);
+            return 0;
+        }
+    return 1;
+}
+
+/* Reads or writes [start, start + count) in CHUNK-sector requests, all in flight together. */
+static int transfer(struct blk_dev *b, unsigned qi, u32 type, u64 start, unsigned count, unsigned segs,
+                    int indirect, const char *kind)
+{
+    static struct blk_io io[BLK_MAX_BATCH];
+    unsigned n = count / CHUNK;
+    u8 *buf = type == VIRTIO_BLK_T_IN ? rbuf : wbuf;
+    for (unsigned i = 0; i < n; i++)
+        rw_io(&io[i], type, start + (u64)i * CHUNK, CHUNK, buf, segs, indirect);
+    if (!blk_execute(b, qi, io, n)) {
+        print("probe: blk %s FAIL queue %u sectors %lu+%u did not complete\n", kind, qi, start, count);
+        return 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (type == VIRTIO_BLK_T_IN && io[i].written != CHUNK * SECTOR_SIZE + 1) {
+            print("probe: blk %s FAIL read of sector %lu: used length %u, want %u\n", kind, io[i].sector,
+                  io[i].written, CHUNK * SECTOR_SIZE + 1);
+            return 0;
+        }
+    return statuses(io, n, VIRTIO_BLK_S_OK, kind);
+}
+
+/* Compares rbuf's [start, start + count) with what the disk should hold: zeros or the pattern. */
+static int compare(u64 start, unsigned count, u32 seed, const char *kind)
+{
+    for (u64 s = start; s < start + count; s++)
+        for (unsigned i = 0; i < SECTOR_SIZE; i++) {
+            u8 want = zeroed[s] ? 0 : pattern_byte(s, i, seed);
+            u8 got = rbuf[s * SECTOR_SIZE + i];
+            if (got != want) {
+                print("probe: blk %s FAIL sector %lu byte %u reads 0x%x, want 0x%x\n", kind, s, i, got, want);
+                return 0;
+            }
+        }
+    return 1;
+}
+
+static int read_compare(struct blk_dev *b, u64 start, unsigned count, u32 seed, const char *kind)
+{
+    memset(rbuf + start * SECTOR_SIZE, 0xCC, (u64)count * SECTOR_SIZE);
+    return transfer(b, 0, VIRTIO_BLK_T_IN, start, count, 2, 0, kind) && compare(start, count, seed, kind);
+}
+
+/* A request with no data, or with one device-readable/writable segment; returns its status or -1. */
+static int single(struct blk_dev *b, unsigned qi, u32 type, u64 sector, void *data, u32 len, int device_writes)
+{
+    static struct blk_io io;
+    io = (struct blk_io){ .type = type, .sector = sector, .ndata = data ? 1 : 0 };
+    if (data)
+        io.data[0] = (struct vq_seg){ (u64)data, len, device_writes };
+    if (!blk_execute(b, qi, &io, 1))
+        return -1;
+    return io.status;
+}
+
+/* §5.2.6: GET_ID writes up to 20 bytes of serial number, NUL-padded if shorter. */
+static void test_get_id(struct blk_dev *b)
+{
+    u8 *id = dma_alloc(VIRTIO_BLK_ID_BYTES, 8);
+    char serial[VIRTIO_BLK_ID_BYTES + 1], want[64];
+    int status = single(b, 0, VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES, 1);
+    if (status != VIRTIO_BLK_S_OK) {
+        print("probe: blk get_id FAIL status=%d\n", status);
+        result(0, "get_id");
+        return;
+    }
+    unsigned n = 0;
+    while (n < VIRTIO_BLK_ID_BYTES && id[n]) {
+        serial[n] = (id[n] >= 0x20 && id[n] < 0x7F) ? (char)id[n] : '?';
+        n++;
+    }
+    serial[n] = '\0';
+    print("probe: blk serial=%s\n", serial);
+    int ok = 1;
+    if (option_string("blk.serial", want, sizeof(want))) {
+        for (unsigned i = 0; i <= n && ok; i++)
+            ok = serial[i] == want[i];
+        if (!ok)
+            print("probe: blk get_id FAIL serial=%s want %s\n", serial, want);
+    }
+    result(ok, "get_id");
+}
+
+/* One DISCARD or WRITE_ZEROES segment (§5.2.6.2 struct virtio_blk_discard_write_zeroes). */
+struct dwz_segment {
+    u64 sector;
+    u32 num_sectors;
+    u32 flags;
+} __attribute__((packed));
+
+static void test_zeroing(struct blk_dev *b, u32 type, u64 start, u32 flags, u32 seed, const char *kind)
+{
+    struct dwz_segment *seg = dma_alloc(sizeof(*seg), 16);
+    *seg = (struct dwz_segment){ start, ZERO_SECTORS, flags };
+    int status = single(b, 0, type, 0, seg, sizeof(*seg), 0);
+    if (status != VIRTIO_BLK_S_OK) {
+        print("probe: blk %s FAIL status=%d for sectors %lu+%u\n", kind, status, start, ZERO_SECTORS);
+        result(0, kind);
+        return;
+    }
+    /* The range reads as zeros now; the rest of [192, 256) as before (zeros or the pattern). */
+    for (u64 s = start; s < start + ZERO_SECTORS; s++)
+        zeroed[s] = 1;
+    result(read_compare(b, DIRECT_B, 64, seed, kind), kind);
+}
+
+/*
+ * Masked vector (PCI Local Bus 3.0 §6.8.2.9-10): a completion while queue 0's entry is masked
+ * raises no interrupt but sets its pending bit; unmasking delivers it and clears the bit.
+ */
+static void test_msix_pending(struct blk_dev *b)
+{
+    const unsigned entry = 1;
+    struct virtq *q = &b->queues[0];
+    static struct blk_io io;
+    int ok = 1;
+    msix_mask(b->vp, entry, 1);
+    u64 before = msix_count[entry];
+    virtq_arm(q);
+    io = (struct blk_io){ .type = VIRTIO_BLK_T_IN, .ndata = 1,
+                          .data = { { (u64)rbuf, SECTOR_SIZE, 1 } } };
+    struct vq_seg segs[3] = {
+        { (u64)&b->req_mem[0], 16, 0 }, { (u64)rbuf, SECTOR_SIZE, 1 }, { (u64)&b->req_mem[0].status, 1, 1 } };
+    b->req_mem[0] = (struct blk_req_mem){ VIRTIO_BLK_T_IN, 0, 0, 0xEE };
+    if (!virtq_add(q, segs, 3, 0, &io)) {
+        print("probe: blk msix_pending FAIL cannot add a request\n");
+        msix_mask(b->vp, entry, 0);
+        result(0, "msix_pending");
+        return;
+    }
+    virtq_kick(q);
+    u32 len;
+    void *done = 0;
+    u64 start = rdtsc();
+    while (!(done = virtq_get(q, &len)) && rdtsc() - start < (1UL << 33))
+        cpu_relax();
+    /* Give a wrongly delivered interrupt time to arrive before looking. */
+    for (u64 t = rdtsc(); rdtsc() - t < (1UL << 24);)
+        cpu_relax();
+    int pending = msix_pending(b->vp, entry);
+    if (done != &io || b->req_mem[0].status != VIRTIO_BLK_S_OK) {
+        print("probe: blk msix_pending FAIL request did not complete while masked (status %u)\n", b->req_mem[0].status);
+        ok = 0;
+    } else if (msix_count[entry] != before) {
+        print("probe: blk msix_pending FAIL interrupt delivered while the vector was masked\n");
+        ok = 0;
+    } else if (!pending) {
+        print("probe: blk msix_pending FAIL PBA bit %u clear after a masked completion\n", entry);
+        ok = 0;
+    }
+    msix_mask(b->vp, entry, 0);
+    if (ok && !blk_wait_interrupt(entry, before, 1UL << 33)) {
+        print("probe: blk msix_pending FAIL no interrupt after unmasking\n");
+        ok = 0;
+    }
+    if (ok && msix_pending(b->vp, entry)) {
+        print("probe: blk msix_pending FAIL PBA bit %u still set after delivery\n", entry);
+        ok = 0;
+    }
+    if (ok)
+        print("probe: msix pending ok\n");
+    result(ok, "msix_pending");
+}
+
+/* §3.1.1 steps 1-8. Returns 0 (printed) if the device cannot be driven. */
+static int initialize(struct blk_dev *b, int packed, unsigned nq)
+{
+    struct virtio_pci *vp = b->vp;
+    if (!virtio_reset(vp))
+        return 0;
+    virtio_set_status(vp, VIRTIO_STATUS_ACKNOWLEDGE);
+    virtio_set_status(vp, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+    u64 offered = virtio_device_features(vp);
+    u64 wanted = 1UL << VIRTIO_F_VERSION_1 | 1UL << VIRTIO_BLK_F_SIZE_MAX | 1UL << VIRTIO_BLK_F_SEG_MAX
+               | 1UL << VIRTIO_BLK_F_RO | 1UL << VIRTIO_BLK_F_BLK_SIZE | 1UL << VIRTIO_BLK_F_FLUSH
+               | 1UL << VIRTIO_BLK_F_TOPOLOGY | 1UL << VIRTIO_BLK_F_CONFIG_WCE | 1UL << VIRTIO_BLK_F_DISCARD
+               | 1UL << VIRTIO_BLK_F_WRITE_ZEROES;
+    if (nq > 1)
+        wanted |= 1UL << VIRTIO_BLK_F_MQ;
+    if (option_number("blk.event_idx", 1, 0, 1))
+        wanted |= 1UL << VIRTIO_F_EVENT_IDX;
+    if (option_number("blk.indirect", 1, 0, 1))
+        wanted |= 1UL << VIRTIO_F_INDIRECT_DESC;
+    if (packed)
+        wanted |= 1UL << VIRTIO_F_RING_PACKED;
+    u64 features = offered & wanted;
+    u64 required = 1UL << VIRTIO_F_VERSION_1 | (packed ? 1UL << VIRTIO_F_RING_PACKED : 0)
+                 | (nq > 1 ? 1UL << VIRTIO_BLK_F_MQ : 0);
+    if ((offered & required) != required) {
+        print("probe: blk init FAIL device features 0x%lx lack required 0x%lx (VERSION_1, RING_PACKED if packed, MQ if queues>1)\n",
+              offered, required & ~offered);
+        virtio_set_status(vp, VIRTIO_STATUS_FAILED);
+        return 0;
+    }
+    if (!virtio_set_features(vp, features))
+        return 0;
+    b->features = features;
+    print("probe: blk features device=0x%lx driver=0x%lx\n", offered, features);
+
+    /* §4.1.5.1.2: the configuration change vector is entry 0, read back. */
+    mmio_write16(vp->common.address + VCOMMON_MSIX, 0);
+    u16 vector = mmio_read16(vp->common.address + VCOMMON_MSIX);
+    if (vector != 0) {
+        print("probe: blk init FAIL config msix vector reads back 0x%x\n", vector);
+        return 0;
+    }
+    if (virtio_num_queues(vp) < nq) {
+        print("probe: blk init FAIL device has %u queues, want %u\n", virtio_num_queues(vp), nq);
+        return 0;
+    }
+
+    dma_reset();
+    b->req_mem = dma_alloc(sizeof(struct blk_req_mem) * BLK_MAX_BATCH, 16);
+    wbuf = dma_alloc((u64)AREA_SECTORS * SECTOR_SIZE, 4096);
+    rbuf = dma_alloc((u64)AREA_SECTORS * SECTOR_SIZE, 4096);
+    unsigned want_size = (unsigned)option_number("blk.qsize", 64, 2, VIRTQ_MAX_SIZE);
+    for (unsigned i = 0; i < nq; i++) {
+        u16 max = virtio_queue_max(vp, (u16)i);
+        unsigned size = want_size < max ? want_size : max;
+        if (!packed)                    /* §2.7: a split queue's size is a power of 2 */
+            while (size & (size - 1))
+                size &= size - 1;
+        struct virtq *q = &b->queues[i];
+        if (max == 0 || !virtq_init(q, (u16)i, (u16)size, packed, (features >> VIRTIO_F_EVENT_IDX) & 1,
+                                    (features >> VIRTIO_F_INDIRECT_DESC) & 1) || !b->req_mem || !rbuf) {
+            print("probe: blk init FAIL queue %u (max size %u): no ring memory\n", i, max);
+            return 0;
+        }
+        struct virtio_queue_setup setup = { (u16)i, (u16)size, q->desc_addr, q->driver_addr, q->device_addr, (u16)(1 + i) };
+        if (!virtio_queue_enable(vp, &setup, &q->notify))
+            return 0;
+        print("probe: blk queue %u size=%u max=%u vector=0x%x notify=0x%lx\n", i, size, max, VEC_MSIX_BASE + 1 + i, q->notify);
+    }
+    b->num_queues = nq;
+    virtio_set_status(vp, virtio_status(vp) | VIRTIO_STATUS_DRIVER_OK);
+    u8 status = virtio_status(vp);
+    if (status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED) || !(status & VIRTIO_STATUS_DRIVER_OK)) {
+        print("probe: blk init FAIL status 0x%x after DRIVER_OK\n", status);
+        return 0;
+    }
+    return 1;
+}
+
+static int check_config(struct blk_dev *b, unsigned nq)
+{
+    struct blk_config *c = &b->config;
+    if (!blk_read_config(b->vp, c))
+        return 0;
+    print("probe: blk config capacity=%lu size_max=%u seg_max=%u blk_size=%u topology=%u/%u/%u/%u wce=%u num_queues=%u\n",
+          c->capacity, c->size_max, c->seg_max, c->blk_size, c->physical_block_exp, c->alignment_offset,
+          c->min_io_size, c->opt_io_size, c->writeback, c->num_queues);
+    print("probe: blk config discard=%u/%u/%u write_zeroes=%u/%u/%u\n", c->max_discard_sectors, c->max_discard_seg,
+          c->discard_sector_alignment, c->max_write_zeroes_sectors, c->max_write_zeroes_seg, c->write_zeroes_may_unmap);
+    u64 f = b->features;
+    if (c->capacity < MIN_CAPACITY) {
+        print("probe: blk config FAIL capacity %lu sectors, the tests need %u\n", c->capacity, MIN_CAPACITY);
+        return 0;
+    }
+    if ((f >> VIRTIO_BLK_F_MQ & 1) && c->num_queues < nq) {
+        print("probe: blk config FAIL num_queues=%u, want %u\n", c->num_queues, nq);
+        return 0;
+    }
+    if ((f >> VIRTIO_BLK_F_BLK_SIZE & 1) && (c->blk_size < 512 || c->blk_size > 4096 || (c->blk_size & (c->blk_size - 1)))) {
+        print("probe: blk config FAIL blk_size=%u (the tests use 4 KiB-aligned requests)\n", c->blk_size);
+        return 0;
+    }
+    if ((f >> VIRTIO_BLK_F_SEG_MAX & 1) && c->seg_max < 1) {
+        print("probe: blk config FAIL seg_max=0\n");
+        return 0;
+    }
+    if ((f >> VIRTIO_BLK_F_SIZE_MAX & 1) && c->size_max < 4096) {
+        print("probe: blk config FAIL size_max=%u, the tests use segments up to 4096 bytes\n", c->size_max);
+        return 0;
+    }
+    if ((f >> VIRTIO_BLK_F_DISCARD & 1) && (c->max_discard_sectors < ZERO_SECTORS || c->max_discard_seg < 1)) {
+        print("probe: blk config FAIL discard limits %u sectors/%u segments too small\n", c->max_discard_sectors, c->max_discard_seg);
+        return 0;
+    }
+    if ((f >> VIRTIO_BLK_F_WRITE_ZEROES & 1) && (c->max_write_zeroes_sectors < ZERO_SECTORS || c->max_write_zeroes_seg < 1)) {
+        print("probe: blk config FAIL write_zeroes limits %u sectors/%u segments too small\n",
+              c->max_write_zeroes_sectors, c->max_write_zeroes_seg);
+        return 0;
+    }
+    return 1;
+}
+
+/* The largest number of data segments (1, 2 or 4) seg_max allows. */
+static unsigned data_segments(struct blk_dev *b)
+{
+    u32 max = (b->features >> VIRTIO_BLK_F_SEG_MAX & 1) ? b->config.seg_max : 4;
+    return max >= 4 ? 4 : max >= 2 ? 2 : 1;
+}
+
+static void run_requests(struct blk_dev *b, u32 seed)
+{
+    u64 f = b->features;
+    unsigned segs = data_segments(b);
+    memset(zeroed, 0, sizeof(zeroed));
+    for (u64 s = 0; s < AREA_SECTORS; s++)
+        for (unsigned i = 0; i < SECTOR_SIZE; i++)
+            wbuf[s * SECTOR_SIZE + i] = pattern_byte(s, i, seed);
+
+    test_get_id(b);
+
+    if (f >> VIRTIO_BLK_F_RO & 1) {
+        /* A read-only device fails writes with IOERR (§5.2.6.2); nothing else here applies. */
+        static struct blk_io io;
+        rw_io(&io, VIRTIO_BLK_T_OUT, 0, CHUNK, wbuf, 1, 0);
+        int ok = blk_execute(b, 0, &io, 1) && statuses(&io, 1, VIRTIO_BLK_S_IOERR, "read_only");
+        print("probe: blk device is read-only (VIRTIO_BLK_F_RO)\n");
+        result(ok, "read_only");
+        return;
+    }
+
+    /* Direct multi-segment writes, all in flight together, then read back. */
+    b->max_in_flight = 0;
+    int ok = transfer(b, 0, VIRTIO_BLK_T_OUT, DIRECT_A, 64, segs, 0, "write")
+          && transfer(b, 0, VIRTIO_BLK_T_OUT, DIRECT_B, 64, segs, 0, "write");
+    result(ok, "write");
+    u32 write_in_flight = b->max_in_flight;
+    result(read_compare(b, DIRECT_A, 64, seed, "read") && read_compare(b, DIRECT_B, 64, seed, "read"), "read");
+    print("probe: blk multi_segment data_segments=%u\n", segs);
+    if (write_in_flight < 2)
+        print("probe: blk inflight FAIL at most %u request(s) in flight\n", write_in_flight);
+    else
+        print("probe: blk inflight max=%u\n", write_in_flight);
+    result(write_in_flight >= 2, "inflight");
+
+    if (f >> VIRTIO_F_INDIRECT_DESC & 1) {
+        memset(rbuf + INDIRECT_START * SECTOR_SIZE, 0xCC, 64 * SECTOR_SIZE);
+        ok = transfer(b, 0, VIRTIO_BLK_T_OUT, INDIRECT_START, 64, segs, 1, "indirect")
+          && transfer(b, 0, VIRTIO_BLK_T_IN, INDIRECT_START, 64, 8, 1, "indirect")
+          && compare(INDIRECT_START, 64, seed, "indirect");
+        result(ok, "indirect");
+    } else {
+        skip("indirect", "INDIRECT_DESC not negotiated");
+        ok = transfer(b, 0, VIRTIO_BLK_T_OUT, INDIRECT_START, 64, segs, 0, "write");
+        result(ok, "write");
+    }
+
+    /* Every queue: chunk c of [128, 192) goes through queue c % queues, written then read back. */
+    ok = 1;
+    memset(rbuf + QUEUES_START * SECTOR_SIZE, 0xCC, 64 * SECTOR_SIZE);
+    for (unsigned c = 0; c < 64 / CHUNK && ok; c++) {
+        unsigned qi = c % b->num_queues;
+        u64 sector = QUEUES_START + (u64)c * CHUNK;
+        ok = transfer(b, qi, VIRTIO_BLK_T_OUT, sector, CHUNK, segs, 0, "queues")
+          && transfer(b, qi, VIRTIO_BLK_T_IN, sector, CHUNK, 1, 0, "queues");
+    }
+    ok = ok && compare(QUEUES_START, 64, seed, "queues");
+    print("probe: blk queues count=%u\n", b->num_queues);
+    result(ok, "queues");
+
+    if (f >> VIRTIO_BLK_F_FLUSH & 1) {
+        int status = single(b, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
+        if (status != VIRTIO_BLK_S_OK)
+            print("probe: blk flush FAIL status=%d\n", status);
+        result(status == VIRTIO_BLK_S_OK, "flush");
+    } else {
+        skip("flush", "FLUSH not offered");
+    }
+
+    if (f >> VIRTIO_BLK_F_DISCARD & 1)
+        test_zeroing(b, VIRTIO_BLK_T_DISCARD, DISCARD_START, 0, seed, "discard");
+    else
+        skip("discard", "DISCARD not offered");
+    if (f >> VIRTIO_BLK_F_WRITE_ZEROES & 1) {
+        test_zeroing(b, VIRTIO_BLK_T_WRITE_ZEROES, WZ_START, 0, seed, "write_zeroes");
+        test_zeroing(b, VIRTIO_BLK_T_WRITE_ZEROES, WZ_UNMAP_START, VIRTIO_BLK_WZ_UNMAP, seed, "write_zeroes_unmap");
+    } else {
+        skip("write_zeroes", "WRITE_ZEROES not offered");
+    }
+
+    /* §5.2.6.2: a request beyond the capacity fails with IOERR; an unknown type with UNSUPP. */
+    static struct blk_io io;
+    rw_io(&io, VIRTIO_BLK_T_IN, 0, CHUNK, rbuf, 1, 0);
+    io.sector = b->config.capacity;
+    ok = blk_execute(b, 0, &io, 1) && statuses(&io, 1, VIRTIO_BLK_S_IOERR, "out_of_range");
+    result(ok, "out_of_range");
+    int status = single(b, 0, 0xFF, 0, 0, 0, 0);
+    if (status != VIRTIO_BLK_S_UNSUPP)
+        print("probe: blk unsupported FAIL type 0xff status=%d want %u\n", status, VIRTIO_BLK_S_UNSUPP);
+    result(status == VIRTIO_BLK_S_UNSUPP, "unsupported");
+
+    test_msix_pending(b);
+}
+
+/* Initializes the device for one ring format and runs every request kind on it. */
+static void run_ring(struct blk_dev *b, int packed, unsigned nq, u32 seed)
+{
+    ring_name = packed ? "packed" : "split";
+    int ok = initialize(b, packed, nq);
+    result(ok, "init");
+    if (!ok)
+        return;
+    ok = check_config(b, nq);
+    result(ok, "config");
+    if (!ok)
+        return;
+    u64 irq_before = 0;
+    for (unsigned i = 1; i <= nq; i++)
+        irq_before += msix_count[i];
+    b->interrupts_missed = 0;
+    run_requests(b, seed);
+    u64 irqs = 0;
+    u32 sent = 0, suppressed = 0;
+    for (unsigned i = 0; i < nq; i++) {
+        irqs += msix_count[1 + i];
+        sent += b->queues[i].notifications;
+        suppressed += b->queues[i].notifications_suppressed;
+    }
+    irqs -= irq_before;
+    print("probe: blk interrupts=%lu notifications=%u suppressed=%u missed_interrupts=%u\n",
+          irqs, sent, suppressed, b->interrupts_missed);
+    if (irqs == 0 || b->interrupts_missed)
+        print("probe: blk interrupts FAIL %lu interrupt(s), %u completion(s) found only by polling\n", irqs, b->interrupts_missed);
+    result(irqs > 0 && b->interrupts_missed == 0, "interrupts");
+}
+
+void blk_tests(u32 *passed_out, u32 *failed_out)
+{
+    static struct virtio_pci vp;
+    static struct blk_dev b;
+    char ring[16] = "split";
+    unsigned nq = (unsigned)option_number("blk.queues", 1, 1, BLK_MAX_QUEUES);
+    u32 seed = (u32)option_number("blk.seed", 0, 0, 255);
+    u64 ecam = option_number("ecam", 0, 0, 0xFFFFFFFFFFFFUL);
+    option_string("blk.ring", ring, sizeof(ring));
+    int want_split = ring[0] == 's' || ring[0] == 'b', want_packed = ring[0] == 'p' || ring[0] == 'b';
+    passed = failed = 0;
+    print("probe: blk start queues=%u ring=%s seed=%u ecam=0x%lx\n", nq, ring, seed, ecam);
+
+    int ecam_result;
+    int ok = virtio_pci_probe(&vp, ecam, &ecam_result);
+    if (ecam_result >= 0) {
+        ecam_result ? passed++ : failed++;
+    }
+    result(ok, "pci");
+    if (ok) {
+        u32 direct = mmio_read32(vp.common.address + VCOMMON_MSIX), windowed;
+        if (!vp.pci_cfg_cap) {
+            skip("pci_cfg", "no VIRTIO_PCI_CAP_PCI_CFG capability");
+        } else {
+            /* §4.1.4.9: the same common-configuration dword through the PCI configuration window. */
+            virtio_pci_cfg_read32(&vp, vp.common.bar, vp.common.offset + VCOMMON_MSIX, &windowed);
+            if (windowed != direct)
+                print("probe: blk pci_cfg FAIL window reads 0x%x, BAR reads 0x%x\n", windowed, direct);
+            result(windowed == direct, "pci_cfg");
+        }
+        ok = msix_enable(&vp, 1 + nq, boot_apic_id);
+        result(ok, "msix");
+    }
+    if (ok) {
+        b.vp = &vp;
+        if (!want_split && !want_packed)
+            print("probe: blk FAIL blk.ring=%s: want split, packed or both\n", ring), failed++;
+        if (want_split)
+            run_ring(&b, 0, nq, want_packed ? seed + 0x80 : seed);
+        if (want_packed)
+            run_ring(&b, 1, nq, seed);
+        ring_name = 0;
+        /* Leave the device reset: the disk content is final. */
+        virtio_reset(&vp);
+    }
+    print("probe: blk done passed=%u failed=%u\n", passed, failed);
+    *passed_out = passed;
+    *failed_out = failed;
+}
