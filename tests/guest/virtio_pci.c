@@ -211,6 +211,14 @@ int virtio_pci_probe(struct virtio_pci *vp, u64 ecam_base, int *ecam_result)
     if (ecam_base)
         *ecam_result = ecam_compare(ecam_base, vp->dev);
     u64 bar_window = option_number("blk.barbase", 0xD0000000UL, 0x1000, 0xFFFFFFFFFFFFUL);
+    if (option_flag("blk.unassign")) {
+        /* Test aid: forget the firmware's/VMM's BAR assignment so setup_bars assigns them. */
+        pci_write16(vp->dev, PCI_COMMAND, (u16)(pci_read16(vp->dev, PCI_COMMAND) & ~PCI_COMMAND_MEMORY));
+        for (unsigned i = 0; i < PCI_BAR_COUNT; i++)
+            if (!(pci_read32(vp->dev, PCI_BAR0 + 4 * i) & PCI_BAR_IO))
+                pci_write32(vp->dev, PCI_BAR0 + 4 * i, 0);
+        print("probe: virtio BARs cleared (blk.unassign)\n");
+    }
     return setup_bars(vp, bar_window) && walk_capabilities(vp);
 }
 
