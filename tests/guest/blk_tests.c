@@ -457,6 +457,22 @@ static void run_requests(struct blk_dev *b, u32 seed)
     test_msix_pending(b);
 }
 
+/* Timing: 4 KiB reads one at a time on queue 0, each completed by its interrupt (`blk.iters=N`). */
+static void timed_reads(struct blk_dev *b)
+{
+    static struct blk_io io;
+    u64 iterations = option_number("blk.iters", 100, 1, 1000000);
+    u64 start = rdtsc();
+    for (u64 i = 0; i < iterations; i++) {
+        rw_io(&io, VIRTIO_BLK_T_IN, (i % (AREA_SECTORS / CHUNK)) * CHUNK, CHUNK, rbuf, 1, 0);
+        if (!blk_execute(b, 0, &io, 1) || !statuses(&io, 1, VIRTIO_BLK_S_OK, "timed_read")) {
+            result(0, "timed_read");
+            return;
+        }
+    }
+    print("probe: stat blk_read_4k_cycles=%lu\n", (rdtsc() - start) / iterations);
+}
+
 /* Initializes the device for one ring format and runs every request kind on it. */
 static void run_ring(struct blk_dev *b, int packed, unsigned nq, u32 seed)
 {
@@ -474,6 +490,7 @@ static void run_ring(struct blk_dev *b, int packed, unsigned nq, u32 seed)
         irq_before += msix_count[i];
     b->interrupts_missed = 0;
     run_requests(b, seed);
+    timed_reads(b);
     u64 irqs = 0;
     u32 sent = 0, suppressed = 0;
     for (unsigned i = 0; i < nq; i++) {

@@ -81,7 +81,8 @@ if command -v qemu-system-x86_64 >/dev/null; then
   mapfile -t want < <(ring_lines split)
   o=$("${qemu[@]}" "${exit_device[@]}" $(blk_drive ",num-queues=2") -append "int3=10 blk blk.queues=2 blk.seed=7 blk.serial=PROBE123"); s=$?
   expect "qemu i440fx: virtio-blk, split ring, 2 queues" 1 $s "$o" "${blk_lines[@]}" "${want[@]}" \
-    'probe: msix pending ok' 'probe: blk queue 1 size=64 .*' 'probe: blk done passed=19 failed=0'
+    'probe: msix pending ok' 'probe: blk queue 1 size=64 .*' 'probe: stat blk_read_4k_cycles=[0-9]+' \
+    'probe: blk done passed=19 failed=0'
   check_disk "host: disk pattern after the split run" "$img" --seed 7
   if python3 "$here/host/check-disk.py" "$img" --seed 8 >/dev/null; then
     echo "FAIL host: disk check must reject the wrong seed"; failures=$((failures + 1))
@@ -90,13 +91,15 @@ if command -v qemu-system-x86_64 >/dev/null; then
   fi
 
   # q35: ECAM at 0xB0000000, both ring formats; a 2 GiB ivshmem BAR pushes the 64-bit BARs above 4 GiB.
+  # Queue size 50: the split ring rounds down to 32, the packed ring wraps in the middle of chains.
   rm -f "$img"; truncate -s 1M "$img"
   mapfile -t want < <(ring_lines split; ring_lines packed)
   o=$("${qemu[@]}" -M q35 "${exit_device[@]}" $(blk_drive ",num-queues=2,packed=on") \
       -object memory-backend-ram,id=m1,size=2G -device ivshmem-plain,memdev=m1 \
-      -append "int3=10 blk blk.queues=2 blk.ring=both blk.seed=99 ecam=0xB0000000"); s=$?
+      -append "int3=10 blk blk.queues=2 blk.ring=both blk.seed=99 blk.qsize=50 ecam=0xB0000000"); s=$?
   expect "qemu q35: ECAM, split then packed ring, BAR above 4 GiB" 1 $s "$o" "${blk_lines[@]}" "${want[@]}" \
     'probe: ecam ok base=0xb0000000 dev=00:[0-9a-f]+.0 dwords=64' 'probe: virtio bar4=0x[1-9a-f][0-9a-f]{8,} .*' \
+    'probe: blk queue 0 size=32 max=[0-9]+ .*' 'probe: blk queue 0 size=50 max=[0-9]+ .*' \
     'probe: blk done passed=36 failed=0'
   check_disk "host: disk pattern after the packed run" "$img" --seed 99
 
