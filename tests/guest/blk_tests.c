@@ -176,6 +176,21 @@ static void test_zeroing(struct blk_dev *b, u32 type, u64 start, u32 flags, u32 
     result(read_compare(b, DIRECT_B, 64, seed, kind), kind);
 }
 
+/* §5.2.5: with CONFIG_WCE the driver may switch the cache mode by writing `writeback`. */
+static void test_writeback(struct blk_dev *b)
+{
+    u64 field = b->vp->device.address + 0x20;
+    u8 before = mmio_read8(field), flipped = before ? 0 : 1;
+    mmio_write8(field, flipped);
+    u8 after = mmio_read8(field);
+    mmio_write8(field, before);
+    u8 restored = mmio_read8(field);
+    int ok = after == flipped && restored == before;
+    if (!ok)
+        print("probe: blk writeback FAIL was %u, wrote %u, read %u, restored %u\n", before, flipped, after, restored);
+    result(ok, "writeback");
+}
+
 /*
  * Masked vector (PCI Local Bus 3.0 §6.8.2.9-10): a completion while queue 0's entry is masked
  * raises no interrupt but sets its pending bit; unmasking delivers it and clears the bit.
@@ -431,6 +446,11 @@ static void run_requests(struct blk_dev *b, u32 seed)
     } else {
         skip("flush", "FLUSH not offered");
     }
+
+    if (f >> VIRTIO_BLK_F_CONFIG_WCE & 1)
+        test_writeback(b);
+    else
+        skip("writeback", "CONFIG_WCE not offered");
 
     if (f >> VIRTIO_BLK_F_DISCARD & 1)
         test_zeroing(b, VIRTIO_BLK_T_DISCARD, DISCARD_START, 0, seed, "discard");

@@ -82,7 +82,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
   o=$("${qemu[@]}" "${exit_device[@]}" $(blk_drive ",num-queues=2") -append "int3=10 blk blk.queues=2 blk.seed=7 blk.serial=PROBE123"); s=$?
   expect "qemu i440fx: virtio-blk, split ring, 2 queues" 1 $s "$o" "${blk_lines[@]}" "${want[@]}" \
     'probe: msix pending ok' 'probe: blk queue 1 size=64 .*' 'probe: stat blk_read_4k_cycles=[0-9]+' \
-    'probe: blk done passed=19 failed=0'
+    'probe: blk done passed=20 failed=0'
   check_disk "host: disk pattern after the split run" "$img" --seed 7
   if python3 "$here/host/check-disk.py" "$img" --seed 8 >/dev/null; then
     echo "FAIL host: disk check must reject the wrong seed"; failures=$((failures + 1))
@@ -100,7 +100,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
   expect "qemu q35: ECAM, split then packed ring, BAR above 4 GiB" 1 $s "$o" "${blk_lines[@]}" "${want[@]}" \
     'probe: ecam ok base=0xb0000000 dev=00:[0-9a-f]+.0 dwords=64' 'probe: virtio bar4=0x[1-9a-f][0-9a-f]{8,} .*' \
     'probe: blk queue 0 size=32 max=[0-9]+ .*' 'probe: blk queue 0 size=50 max=[0-9]+ .*' \
-    'probe: blk done passed=36 failed=0'
+    'probe: blk done passed=38 failed=0'
   check_disk "host: disk pattern after the packed run" "$img" --seed 99
 
   # Unassigned BARs assigned by the probe; no EVENT_IDX, no indirect descriptors.
@@ -108,7 +108,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
   o=$("${qemu[@]}" "${exit_device[@]}" $(blk_drive "") -append "int3=10 blk blk.unassign blk.event_idx=0 blk.indirect=0"); s=$?
   expect "qemu: BARs assigned by the probe, no EVENT_IDX/INDIRECT_DESC" 1 $s "$o" \
     'probe: virtio bar4 was unassigned, assigned 0xd[0-9a-f]+' 'probe: blk indirect skip ring=split .*' \
-    'probe: blk read ok ring=split' 'probe: blk write_zeroes_unmap ok ring=split' 'probe: blk done passed=18 failed=0'
+    'probe: blk read ok ring=split' 'probe: blk write_zeroes_unmap ok ring=split' 'probe: blk done passed=19 failed=0'
   check_disk "host: disk pattern, seed 0" "$img"
 
   # A read-only disk: writes fail with IOERR.
