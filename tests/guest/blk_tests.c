@@ -339,6 +339,19 @@ static int check_config(struct blk_dev *b, unsigned nq)
     print("probe: blk config discard=%u/%u/%u write_zeroes=%u/%u/%u\n", c->max_discard_sectors, c->max_discard_seg,
           c->discard_sector_alignment, c->max_write_zeroes_sectors, c->max_write_zeroes_seg, c->write_zeroes_may_unmap);
     u64 f = b->features;
+    /* §5.2.4: the region must reach the fields of every negotiated feature. */
+    static const struct { unsigned bit; u32 end; const char *name; } fields[] = {
+        { VIRTIO_BLK_F_SIZE_MAX, 0x0C, "SIZE_MAX" }, { VIRTIO_BLK_F_SEG_MAX, 0x10, "SEG_MAX" },
+        { VIRTIO_BLK_F_BLK_SIZE, 0x18, "BLK_SIZE" }, { VIRTIO_BLK_F_TOPOLOGY, 0x20, "TOPOLOGY" },
+        { VIRTIO_BLK_F_CONFIG_WCE, 0x21, "CONFIG_WCE" }, { VIRTIO_BLK_F_MQ, 0x24, "MQ" },
+        { VIRTIO_BLK_F_DISCARD, 0x30, "DISCARD" }, { VIRTIO_BLK_F_WRITE_ZEROES, 0x39, "WRITE_ZEROES" },
+    };
+    for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if ((f >> fields[i].bit & 1) && b->vp->device.length < fields[i].end) {
+            print("probe: blk config FAIL region is 0x%x bytes, %s's fields end at 0x%x\n",
+                  b->vp->device.length, fields[i].name, fields[i].end);
+            return 0;
+        }
     if (c->capacity < MIN_CAPACITY) {
         print("probe: blk config FAIL capacity %lu sectors, the tests need %u\n", c->capacity, MIN_CAPACITY);
         return 0;

@@ -7,32 +7,45 @@
 
 #define WAIT_TSC (1UL << 33)        /* a few seconds: every wait for the device is bounded */
 
+/* A field of the device configuration, or 0 where the region is shorter than the field's end. */
+static u64 field(const struct virtio_pci *vp, u32 offset, unsigned bytes)
+{
+    u64 a = vp->device.address + offset;
+    if (offset + bytes > vp->device.length)
+        return 0;
+    switch (bytes) {
+    case 1: return mmio_read8(a);
+    case 2: return mmio_read16(a);
+    case 4: return mmio_read32(a);
+    default: return mmio_read64(a);     /* two 32-bit reads, low first (§4.1.3.1) */
+    }
+}
+
 /* §4.1.4.3: re-read until config_generation is the same before and after. */
 int blk_read_config(const struct virtio_pci *vp, struct blk_config *c)
 {
-    u64 d = vp->device.address;
-    if (vp->device.length < 0x39) {
-        print("probe: blk FAIL device configuration region is 0x%x bytes, want 0x39\n", vp->device.length);
+    if (vp->device.length < 8) {
+        print("probe: blk FAIL device configuration region is %u bytes, capacity needs 8\n", vp->device.length);
         return 0;
     }
     for (int attempt = 0; attempt < 100; attempt++) {
         u8 generation = virtio_config_generation(vp);
-        c->capacity = mmio_read64(d + 0x00);
-        c->size_max = mmio_read32(d + 0x08);
-        c->seg_max = mmio_read32(d + 0x0C);
-        c->blk_size = mmio_read32(d + 0x14);
-        c->physical_block_exp = mmio_read8(d + 0x18);
-        c->alignment_offset = mmio_read8(d + 0x19);
-        c->min_io_size = mmio_read16(d + 0x1A);
-        c->opt_io_size = mmio_read32(d + 0x1C);
-        c->writeback = mmio_read8(d + 0x20);
-        c->num_queues = mmio_read16(d + 0x22);
-        c->max_discard_sectors = mmio_read32(d + 0x24);
-        c->max_discard_seg = mmio_read32(d + 0x28);
-        c->discard_sector_alignment = mmio_read32(d + 0x2C);
-        c->max_write_zeroes_sectors = mmio_read32(d + 0x30);
-        c->max_write_zeroes_seg = mmio_read32(d + 0x34);
-        c->write_zeroes_may_unmap = mmio_read8(d + 0x38);
+        c->capacity = field(vp, 0x00, 8);
+        c->size_max = (u32)field(vp, 0x08, 4);
+        c->seg_max = (u32)field(vp, 0x0C, 4);
+        c->blk_size = (u32)field(vp, 0x14, 4);
+        c->physical_block_exp = (u8)field(vp, 0x18, 1);
+        c->alignment_offset = (u8)field(vp, 0x19, 1);
+        c->min_io_size = (u16)field(vp, 0x1A, 2);
+        c->opt_io_size = (u32)field(vp, 0x1C, 4);
+        c->writeback = (u8)field(vp, 0x20, 1);
+        c->num_queues = (u16)field(vp, 0x22, 2);
+        c->max_discard_sectors = (u32)field(vp, 0x24, 4);
+        c->max_discard_seg = (u32)field(vp, 0x28, 4);
+        c->discard_sector_alignment = (u32)field(vp, 0x2C, 4);
+        c->max_write_zeroes_sectors = (u32)field(vp, 0x30, 4);
+        c->max_write_zeroes_seg = (u32)field(vp, 0x34, 4);
+        c->write_zeroes_may_unmap = (u8)field(vp, 0x38, 1);
         if (virtio_config_generation(vp) == generation)
             return 1;
     }
