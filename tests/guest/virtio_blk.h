@@ -36,6 +36,7 @@
 #define SECTOR_SIZE                 512     /* virtio-blk sectors are always 512 bytes */
 
 #define BLK_MAX_QUEUES              8
+#define BLK_ZERO_SECTORS            16      /* sectors one DISCARD/WRITE_ZEROES test request covers */
 #define BLK_MAX_BATCH               64
 
 /* Device configuration layout (§5.2.4), the fields the probe reads. */
@@ -85,6 +86,10 @@ struct blk_dev {
 };
 
 int blk_read_config(const struct virtio_pci *vp, struct blk_config *c);
+/* blk_setup.c: reset, features, queues (MSI-X entry 1 + q), DRIVER_OK; 0 on failure (printed). */
+int blk_initialize(struct blk_dev *b, int packed, unsigned nq);
+/* Reads and prints the configuration; checks it fits the features and the tests' needs. */
+int blk_check_config(struct blk_dev *b, unsigned nq, u64 min_capacity);
 /* Runs the requests on queue qi, as many in flight as fit; 0 if any did not complete (printed). */
 int blk_execute(struct blk_dev *b, unsigned qi, struct blk_io *io, unsigned n);
 /* Waits (bounded) until the counter of MSI-X entry `entry` differs from `before`. */
