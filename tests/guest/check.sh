@@ -111,6 +111,19 @@ if command -v qemu-system-x86_64 >/dev/null; then
     'probe: blk read ok ring=split' 'probe: blk write_zeroes_unmap ok ring=split' 'probe: blk done passed=19 failed=0'
   check_disk "host: disk pattern, seed 0" "$img"
 
+  # Transitional device (1af4:1001) whose DISCARD leaves the data (no discard=unmap): the default
+  # strict check must catch it; with blk.discard_zeroes=0 the sectors may keep their pattern.
+  rm -f "$img"; truncate -s 1M "$img"
+  transitional=(-drive "file=$img,if=none,id=d0,format=raw" -device virtio-blk-pci,drive=d0)
+  o=$("${qemu[@]}" "${exit_device[@]}" "${transitional[@]}" -append "int3=10 blk blk.seed=3"); s=$?
+  expect "qemu: transitional device; discard that keeps data fails the strict check" 3 $s "$o" \
+    'probe: virtio-blk pci=00:[0-9a-f]+.0 id=1af4:1001' 'probe: blk discard FAIL sector 192 byte 0 reads 0x43, want 0x0' \
+    'probe: blk write_zeroes ok ring=split' 'probe: blk done passed=19 failed=1'
+  o=$("${qemu[@]}" "${exit_device[@]}" "${transitional[@]}" -append "int3=10 blk blk.seed=3 blk.discard_zeroes=0"); s=$?
+  expect "qemu: transitional device; blk.discard_zeroes=0 accepts kept data" 1 $s "$o" \
+    'probe: blk discard zeroed=0/16' 'probe: blk discard ok ring=split' 'probe: blk done passed=20 failed=0'
+  check_disk "host: disk pattern, discarded sectors kept" "$img" --seed 3 --discard-any
+
   # A read-only disk: writes fail with IOERR.
   o=$("${qemu[@]}" "${exit_device[@]}" -drive "file=$img,if=none,id=d0,format=raw,readonly=on" \
       -device virtio-blk-pci,drive=d0,disable-legacy=on -append "int3=10 blk"); s=$?
