@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using PSVmm.Engine.Boot;
+using PSVmm.Engine.Boot.Linux;
+using PSVmm.Engine.Machine;
+using PSVmm.Tests.TestDoubles;
+using Xunit;
+
+namespace PSVmm.Tests.Boot;
+
+/// <summary>
+/// Finds a real bzImage for tests: $PSVMM_TEST_KERNEL, else the first vmlinuz* under build/cache
+/// of the repository (e.g. extracted from Debian's linux-image-*-cloud-amd64 with dpkg-deb).
+/// Kernels are never committed.
+/// </summary>
+internal static class TestKernel
+{
+    public static readonly string? Path = Find();
+
+    private static string? Find()
+    {
+        var env = Environment.GetEnvironmentVariable("PSVMM_TEST_KERNEL");
+        if (!string.IsNullOrEmpty(env))
+            return File.Exists(env) ? env : null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var cache = System.IO.Path.Combine(dir.FullName, "build", "cache");
+            if (Directory.Exists(cache))
+                return Directory.EnumerateFiles(cache, "vmlinuz*", SearchOption.AllDirectories).Order().FirstOrDefault();
+        }
+        return null;
+    }
+}
+
+public sealed class RealKernelFactAttribute : FactAttribute
+{
+    public RealKernelFactAttribute()
+    {
+        if (TestKernel.Path is null)
+            Skip = "No real kernel: set PSVMM_TEST_KERNEL or put a vmlinuz under build/cache.";
+    }
+}
+
+public class RealKernelTests
+{
+    private const ulong Memory = 128UL << 20;
+
+    [RealKernelFact]
+    public void Real_bzimage_is_recognized_and_loads_with_initrd()
+    {
+        var kernel = File.ReadAllBytes(TestKernel.Path!);
+        Assert.True(LinuxBoot.IsLinuxKernel(kernel));
+        var initrd = new byte[1 << 20];
+        new Random(1).NextBytes(initrd);
+        var memory = new ArrayGuestMemory(Memory);
+        var result = LinuxBoot.LoadDetailed(memory, new LinuxBootRequest(kernel, initrd, "console=ttyS0 acpi=off", 2, Memory));
+
+        Assert.Equal(LinuxBootProtocol.BzImage64, result.Protocol);
+        Assert.Equal(0x100200UL, result.Entry.Rip);
+        var zp = memory.ReadBytes(MemoryLayout.BootParamsAddress, 4096);
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(zp.AsSpan(0x206));
+        Assert.True(version >= 0x020C);
+        Assert.Equal(kernel.AsSpan(0x202, 4).ToArray(), zp.AsSpan(0x202, 4).ToArray());
+        Assert.Equal(kernel.AsSpan(0x230, 8).ToArray(), zp.AsSpan(0x230, 8).ToArray()); // alignment, relocatable, xloadflags
+        Assert.Equal(kernel.AsSpan(0x260, 4).ToArray(), zp.AsSpan(0x260, 4).ToArray()); // init_size
+        Assert.Equal(0xFF, zp[0x210]);
+
+        int setupSects = kernel[0x1F1] == 0 ? 4 : kernel[0x1F1];
+        int setupSize = (setupSects + 1) * 512;
+        Assert.Equal(kernel[setupSize..(setupSize + 4096)], memory.ReadBytes(MemoryLayout.KernelLoadAddress, 4096));
+        Assert.Equal(kernel[^4096..], memory.ReadBytes(MemoryLayout.KernelLoadAddress + (ulong)(kernel.Length - setupSize) - 4096, 4096));
+
+        uint initSize = BinaryPrimitives.ReadUInt32LittleEndian(kernel.AsSpan(0x260));
+        ulong prefAddress = BinaryPrimitives.ReadUInt64LittleEndian(kernel.AsSpan(0x258));
+        uint initrdAddress = BinaryPrimitives.ReadUInt32LittleEndian(zp.AsSpan(0x218));
+        Assert.True(initrdAddress >= prefAddress + initSize, "initrd above the decompressor's working area");
+        Assert.Equal(initrd, memory.ReadBytes(initrdAddress, initrd.Length));
+    }
+
+    [RealKernelFact]
+    public void Real_bzimage_is_refused_when_init_size_exceeds_ram()
+    {
+        var kernel = File.ReadAllBytes(TestKernel.Path!);
+        uint initSize = BinaryPrimitives.ReadUInt32LittleEndian(kernel.AsSpan(0x260));
+        ulong tooSmall = ((0x100_0000UL + initSize) & ~0xFFFFFUL) - (1 << 20);
+        var ex = Assert.Throws<InvalidDataException>(() =>
+            LinuxBoot.Load(new ArrayGuestMemory(tooSmall), new LinuxBootRequest(kernel, null, "", 1, tooSmall)));
+        Assert.Contains("does not fit in memory", ex.Message);
+    }
+}
