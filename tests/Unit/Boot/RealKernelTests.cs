@@ -31,6 +31,35 @@ internal static class TestKernel
     }
 }
 
+/// <summary>An uncompressed vmlinux: $PSVMM_TEST_VMLINUX, else a file named vmlinux under build/cache.</summary>
+internal static class TestVmlinux
+{
+    public static readonly string? Path = Find();
+
+    private static string? Find()
+    {
+        var env = Environment.GetEnvironmentVariable("PSVMM_TEST_VMLINUX");
+        if (!string.IsNullOrEmpty(env))
+            return File.Exists(env) ? env : null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var cache = System.IO.Path.Combine(dir.FullName, "build", "cache");
+            if (Directory.Exists(cache))
+                return Directory.EnumerateFiles(cache, "vmlinux", SearchOption.AllDirectories).Order().FirstOrDefault();
+        }
+        return null;
+    }
+}
+
+public sealed class RealVmlinuxFactAttribute : FactAttribute
+{
+    public RealVmlinuxFactAttribute()
+    {
+        if (TestVmlinux.Path is null)
+            Skip = "No real vmlinux: set PSVMM_TEST_VMLINUX or put a vmlinux under build/cache.";
+    }
+}
+
 public sealed class RealKernelFactAttribute : FactAttribute
 {
     public RealKernelFactAttribute()
@@ -85,5 +114,28 @@ public class RealKernelTests
         var ex = Assert.Throws<InvalidDataException>(() =>
             LinuxBoot.Load(new ArrayGuestMemory(tooSmall), new LinuxBootRequest(kernel, null, "", 1, tooSmall)));
         Assert.Contains("does not fit in memory", ex.Message);
+    }
+
+    [RealVmlinuxFact]
+    public void Real_vmlinux_loads_through_pvh_and_through_startup_64()
+    {
+        var kernel = File.ReadAllBytes(TestVmlinux.Path!);
+        Assert.True(LinuxBoot.IsLinuxKernel(kernel));
+        var elf = ElfImage.Parse(kernel);
+        const ulong memory = 256UL << 20;
+
+        var pvh = LinuxBoot.LoadDetailed(new ArrayGuestMemory(memory), new LinuxBootRequest(kernel, new byte[4096], "console=ttyS0", 1, memory));
+        Assert.Equal(LinuxBootProtocol.Pvh, pvh.Protocol);
+        var note = elf.Notes.Single(n => n.Name == "Xen" && n.Type == 18);
+        Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(note.Descriptor.Span), pvh.Entry.Rip);
+        Assert.True(pvh.InitrdAddress >= pvh.KernelEnd);
+
+        var guest = new ArrayGuestMemory(memory);
+        var direct = LinuxBoot.LoadDetailed(guest, new LinuxBootRequest(kernel, null, "console=ttyS0", 1, memory) { PreferPvh = false });
+        Assert.Equal(LinuxBootProtocol.Vmlinux64, direct.Protocol);
+        // startup_64 is the first byte of the text segment, physical 16 MiB (LOAD_PHYSICAL_ADDR).
+        var text = elf.LoadSegments.OrderBy(s => s.PhysicalAddress).First();
+        Assert.Equal(text.PhysicalAddress, direct.Entry.Rip);
+        Assert.Equal(text.Data.Span[..256].ToArray(), guest.ReadBytes(direct.Entry.Rip, 256));
     }
 }

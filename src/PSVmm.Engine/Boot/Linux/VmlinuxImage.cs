@@ -53,9 +53,14 @@ internal sealed class VmlinuxImage
     private static ElfSegment ToPhysical(ElfSegment s) =>
         s.PhysicalAddress >= StartKernelMap ? s with { PhysicalAddress = s.PhysicalAddress - StartKernelMap } : s;
 
-    // e_entry is virtual: find the segment containing it and use that segment's physical address.
+    // x86_64 vmlinux links with ENTRY(phys_startup_64) (arch/x86/kernel/vmlinux.lds.S), so e_entry
+    // is usually physical already; other images give a virtual e_entry, which is translated through
+    // the segment containing it. A physical match wins for addresses below __START_KERNEL_map because
+    // the per-CPU segment has virtual address 0 and would otherwise capture low entries.
     private static ulong TranslateEntry(ElfImage elf, List<ElfSegment> physical)
     {
+        if (elf.Entry < StartKernelMap && physical.Any(s => elf.Entry >= s.PhysicalAddress && elf.Entry - s.PhysicalAddress < s.MemorySize))
+            return elf.Entry;
         for (int i = 0; i < elf.LoadSegments.Count; i++)
         {
             var s = elf.LoadSegments[i];
