@@ -11,47 +11,52 @@ public sealed record MpTableLayout(ulong FloatingPointer, ulong ConfigurationTab
 
 /// <summary>
 /// Intel MultiProcessor Specification 1.4 tables, for kernels that boot with acpi=off and
-/// CONFIG_X86_MPPARSE. The MP Floating Pointer Structure (§4.1) goes in the first kilobyte of
-/// the EBDA, where it is searched for (§4); the MP Configuration Table (§4.2) follows it when it
-/// fits in the EBDA, otherwise it goes at the caller's overflow address (after the ACPI tables).
-/// Entries (§4.3): one Processor per vCPU, bus 0 "ISA", the I/O APIC, I/O interrupt assignments for
-/// ISA IRQs 0-15 in the PC/AT layout with the 8259 as ExtINT on INTIN0 and the timer (IRQ0) on INTIN2
-/// (as the MADT's interrupt source override says), and local interrupts ExtINT → LINT0, NMI → LINT1.
+/// CONFIG_X86_MPPARSE. The MP Floating Pointer Structure (§4.1) goes in the first kilobyte of the
+/// EBDA, one of the places searched for it (§4); it points at the MP Configuration Table (§4.2),
+/// which is too large for the EBDA and goes where the caller says (after the ACPI tables).
+/// Entries (§4.3): one Processor per vCPU; bus 0 "PCI" (Linux matches the MP bus id with the PCI bus
+/// number) and bus 1 "ISA"; the I/O APIC; I/O interrupt assignments for ISA IRQs 0-15 in the PC/AT
+/// layout with the 8259 as ExtINT on INTIN0 and the timer (IRQ0) on INTIN2 (as the MADT's interrupt
+/// source override says), and for INTA#-INTD# of PCI slots 1-31 as <see cref="PciInterruptRouting"/>
+/// routes them (the same table as the DSDT's _PRT); local interrupts ExtINT → LINT0, NMI → LINT1.
 /// </summary>
 public static class MpTable
 {
     public const int FloatingPointerSize = 16;
     public const int HeaderSize = 44;
     public const byte SpecRevision = 4; // 1.4
-    private const int EbdaSize = 1024;
 
-    // Entry types (§4.3, Table 4-3) and sizes.
+    // Entry types (§4.3) and sizes.
     public const byte EntryProcessor = 0, EntryBus = 1, EntryIoApic = 2, EntryIoInterrupt = 3, EntryLocalInterrupt = 4;
     public const byte InterruptInt = 0, InterruptNmi = 1, InterruptExtInt = 3;
-    private const byte IsaBusId = 0;
+    public const byte PciBusId = 0;
+    public const byte IsaBusId = 1;
+
+    /// <summary>I/O interrupt entry flags (§4.3.4): PO bits 1:0 = 11b active low, EL bits 3:2 = 11b level.</summary>
+    public const ushort LevelActiveLow = 0x000F;
+
+    private const int PciInterruptEntries = (PciInterruptRouting.LastSlot - PciInterruptRouting.FirstSlot + 1) * 4;
 
     public static int ConfigurationTableSize(int cpuCount) =>
-        HeaderSize + 20 * cpuCount + 8 /* bus */ + 8 /* IOAPIC */ + 16 * 8 /* ISA IRQs */ + 2 * 8 /* LINT0/1 */;
+        HeaderSize + 20 * cpuCount + 2 * 8 /* buses */ + 8 /* IOAPIC */ + (16 + PciInterruptEntries) * 8 + 2 * 8 /* LINT0/1 */;
 
-    /// <summary>Writes both structures; throws when the overflow placement would pass <paramref name="limit"/>.</summary>
-    public static MpTableLayout Write(IGuestMemory memory, int cpuCount, ulong overflowAddress, ulong limit)
+    /// <summary>
+    /// Writes the floating pointer at <see cref="MemoryLayout.EbdaStart"/> and the configuration table at
+    /// <paramref name="configurationAddress"/> (rounded up to 16); throws when the table would pass <paramref name="limit"/>.
+    /// </summary>
+    public static MpTableLayout Write(IGuestMemory memory, int cpuCount, ulong configurationAddress, ulong limit)
     {
-        ulong floating = MemoryLayout.EbdaStart;
         var config = BuildConfigurationTable(cpuCount);
-        ulong configAddress = floating + FloatingPointerSize;
-        if (configAddress + (ulong)config.Length > floating + EbdaSize)
-        {
-            configAddress = (overflowAddress + 15) & ~15UL;
-            if (configAddress + (ulong)config.Length > limit)
-                throw new InvalidOperationException("The MP configuration table does not fit in the BIOS area.");
-        }
-        memory.Write(floating, BuildFloatingPointer((uint)configAddress));
+        ulong configAddress = (configurationAddress + 15) & ~15UL;
+        if (configAddress > uint.MaxValue || configAddress + (ulong)config.Length > limit)
+            throw new InvalidOperationException("The MP configuration table does not fit in the BIOS area.");
+        memory.Write(MemoryLayout.EbdaStart, BuildFloatingPointer((uint)configAddress));
         memory.Write(configAddress, config);
-        return new MpTableLayout(floating, configAddress, configAddress + (ulong)config.Length);
+        return new MpTableLayout(MemoryLayout.EbdaStart, configAddress, configAddress + (ulong)config.Length);
     }
 
     /// <summary>
-    /// MP Floating Pointer Structure (§4.1, Table 4-1): "_MP_", physical address of the configuration
+    /// MP Floating Pointer Structure (§4.1): "_MP_", physical address of the configuration
     /// table, length 1 (16-byte units), revision 4, checksum, feature byte 1 = 0 (a configuration table
     /// is present), feature byte 2 bit 7 IMCRP = 0 (virtual wire mode, no IMCR).
     /// </summary>
@@ -66,7 +71,7 @@ public static class MpTable
         return fp;
     }
 
-    /// <summary>MP Configuration Table (§4.2, Table 4-2 header) with its base entries and checksum.</summary>
+    /// <summary>MP Configuration Table (§4.2) with its base entries and checksum.</summary>
     public static byte[] BuildConfigurationTable(int cpuCount)
     {
         if (cpuCount < 1 || cpuCount > 254)
@@ -79,14 +84,14 @@ public static class MpTable
         t[6] = SpecRevision;
         Encoding.ASCII.GetBytes("PSVMM   ", t[8..16]);
         Encoding.ASCII.GetBytes("PSVMM VM    ", t[16..28]);
-        int entryCount = cpuCount + 1 + 1 + 16 + 2;
+        int entryCount = cpuCount + 2 + 1 + 16 + PciInterruptEntries + 2;
         BinaryPrimitives.WriteUInt16LittleEndian(t[34..], (ushort)entryCount);
         BinaryPrimitives.WriteUInt32LittleEndian(t[36..], (uint)MemoryLayout.LapicAddress);
 
         int pos = HeaderSize;
         for (int cpu = 0; cpu < cpuCount; cpu++)
         {
-            // Processor entry (§4.3.1, Table 4-4): APIC id, APIC version 0x14 (integrated),
+            // Processor entry (§4.3.1): APIC id, APIC version 0x14 (integrated),
             // flags EN (bit 0) and BP (bit 1) for the bootstrap processor, signature family 6,
             // feature flags FPU (bit 0) and APIC (bit 9) as CPUID.1:EDX reports them.
             t[pos] = EntryProcessor;
@@ -97,28 +102,41 @@ public static class MpTable
             BinaryPrimitives.WriteUInt32LittleEndian(t[(pos + 8)..], 0x201);
             pos += 20;
         }
-        // Bus entry (§4.3.2, Table 4-5): bus id, 6-character bus type string.
-        t[pos] = EntryBus;
-        t[pos + 1] = IsaBusId;
-        Encoding.ASCII.GetBytes("ISA   ", t[(pos + 2)..(pos + 8)]);
-        pos += 8;
-        // I/O APIC entry (§4.3.3, Table 4-7): id, version 0x11, flags EN, address.
+        // Bus entries (§4.3.2): bus id, 6-character bus type string, in bus id order.
+        foreach (var (id, type) in new[] { (PciBusId, "PCI   "), (IsaBusId, "ISA   ") })
+        {
+            t[pos] = EntryBus;
+            t[pos + 1] = id;
+            Encoding.ASCII.GetBytes(type, t[(pos + 2)..(pos + 8)]);
+            pos += 8;
+        }
+        // I/O APIC entry (§4.3.3): id, version 0x11, flags EN, address.
         t[pos] = EntryIoApic;
         t[pos + 1] = ioApicId;
         t[pos + 2] = 0x11;
         t[pos + 3] = 0x01;
         BinaryPrimitives.WriteUInt32LittleEndian(t[(pos + 4)..], (uint)MemoryLayout.IoApicAddress);
         pos += 8;
-        // I/O interrupt assignments (§4.3.4, Table 4-9); flags 0 = conforms to the bus (ISA: edge, high).
+        // I/O interrupt assignments (§4.3.4); flags 0 = conforms to the bus (ISA: edge, high).
         foreach (var (type, irq, intin) in IsaInterruptAssignments())
         {
-            WriteInterruptEntry(t[pos..], EntryIoInterrupt, type, IsaBusId, irq, ioApicId, intin);
+            WriteInterruptEntry(t[pos..], EntryIoInterrupt, type, 0, IsaBusId, irq, ioApicId, intin);
             pos += 8;
         }
-        // Local interrupt assignments (§4.3.5, Table 4-11): destination 0xFF = every local APIC.
-        WriteInterruptEntry(t[pos..], EntryLocalInterrupt, InterruptExtInt, IsaBusId, 0, 0xFF, 0);
+        // PCI source bus IRQ (§4.3.4, Appendix D.3): bits 1:0 the pin (0 = INTA#), bits 6:2 the device.
+        for (int slot = PciInterruptRouting.FirstSlot; slot <= PciInterruptRouting.LastSlot; slot++)
+        {
+            for (int pin = 0; pin < 4; pin++)
+            {
+                WriteInterruptEntry(t[pos..], EntryIoInterrupt, InterruptInt, LevelActiveLow, PciBusId,
+                    (byte)(slot << 2 | pin), ioApicId, (byte)PciInterruptRouting.GsiFor(slot, pin));
+                pos += 8;
+            }
+        }
+        // Local interrupt assignments (§4.3.5): destination 0xFF = every local APIC.
+        WriteInterruptEntry(t[pos..], EntryLocalInterrupt, InterruptExtInt, 0, IsaBusId, 0, 0xFF, 0);
         pos += 8;
-        WriteInterruptEntry(t[pos..], EntryLocalInterrupt, InterruptNmi, IsaBusId, 0, 0xFF, 1);
+        WriteInterruptEntry(t[pos..], EntryLocalInterrupt, InterruptNmi, 0, IsaBusId, 0, 0xFF, 1);
         pos += 8;
 
         t[7] = AcpiTable.Checksum(t);
@@ -138,11 +156,11 @@ public static class MpTable
             yield return (InterruptInt, irq, irq);
     }
 
-    private static void WriteInterruptEntry(Span<byte> e, byte entryType, byte interruptType, byte bus, byte irq, byte destination, byte pin)
+    private static void WriteInterruptEntry(Span<byte> e, byte entryType, byte interruptType, ushort flags, byte bus, byte irq, byte destination, byte pin)
     {
         e[0] = entryType;
         e[1] = interruptType;
-        BinaryPrimitives.WriteUInt16LittleEndian(e[2..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(e[2..], flags);
         e[4] = bus;
         e[5] = irq;
         e[6] = destination;

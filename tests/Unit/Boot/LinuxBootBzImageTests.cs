@@ -138,8 +138,7 @@ public class LinuxBootBzImageTests
         Assert.NotNull(result.Acpi);
         Assert.NotNull(result.MpTable);
         var mp = result.MpTable!;
-        bool configInEbda = mp.ConfigurationTable < MemoryLayout.LowRamEnd;
-        Assert.False(configInEbda);
+        Assert.Equal(MemoryLayout.EbdaStart, mp.FloatingPointer);
         Assert.True(mp.ConfigurationTable >= result.Acpi!.End);
         Assert.True(mp.End <= MemoryLayout.AcpiTablesEnd);
         // Both still verify after everything was written.

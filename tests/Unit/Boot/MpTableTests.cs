@@ -10,10 +10,10 @@ namespace PSVmm.Tests.Boot;
 
 public class MpTableTests
 {
-    private static (ArrayGuestMemory, MpTableLayout) Write(int cpus, ulong overflow = 0xF0000)
+    private static (ArrayGuestMemory, MpTableLayout) Write(int cpus, ulong configurationAddress = 0xF0000)
     {
         var memory = new ArrayGuestMemory(2 << 20);
-        return (memory, MpTable.Write(memory, cpus, overflow, MemoryLayout.AcpiTablesEnd));
+        return (memory, MpTable.Write(memory, cpus, configurationAddress, MemoryLayout.AcpiTablesEnd));
     }
 
     [Fact]
@@ -48,7 +48,9 @@ public class MpTableTests
         int count = BinaryPrimitives.ReadUInt16LittleEndian(table.AsSpan(34));
 
         var processors = new List<(byte Id, byte Flags)>();
+        var buses = new List<(byte Id, string Type)>();
         var intins = new Dictionary<(byte Type, byte Irq), byte>();
+        var pciRoutes = new Dictionary<(int Slot, int Pin), byte>();
         var lints = new List<(byte Type, byte Pin)>();
         byte? ioApicId = null;
         int pos = 44, entries = 0;
@@ -58,7 +60,7 @@ public class MpTableTests
             switch (table[pos])
             {
                 case 0: processors.Add((table[pos + 1], table[pos + 3])); pos += 20; break;
-                case 1: Assert.Equal("ISA   ", Encoding.ASCII.GetString(table, pos + 2, 6)); pos += 8; break;
+                case 1: buses.Add((table[pos + 1], Encoding.ASCII.GetString(table, pos + 2, 6))); pos += 8; break;
                 case 2:
                     ioApicId = table[pos + 1];
                     Assert.Equal((uint)MemoryLayout.IoApicAddress, BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan(pos + 4)));
@@ -66,7 +68,19 @@ public class MpTableTests
                     break;
                 case 3:
                     Assert.Equal(ioApicId, table[pos + 6]);
-                    intins.Add((table[pos + 1], table[pos + 5]), table[pos + 7]);
+                    ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(table.AsSpan(pos + 2));
+                    if (table[pos + 4] == MpTable.IsaBusId)
+                    {
+                        Assert.Equal(0, flags);
+                        intins.Add((table[pos + 1], table[pos + 5]), table[pos + 7]);
+                    }
+                    else
+                    {
+                        Assert.Equal(MpTable.PciBusId, table[pos + 4]);
+                        Assert.Equal(0x0F, flags);                      // level, active low
+                        Assert.Equal(MpTable.InterruptInt, table[pos + 1]);
+                        pciRoutes.Add((table[pos + 5] >> 2, table[pos + 5] & 3), table[pos + 7]);
+                    }
                     pos += 8;
                     break;
                 case 4: lints.Add((table[pos + 1], table[pos + 7])); Assert.Equal(0xFF, table[pos + 6]); pos += 8; break;
@@ -78,7 +92,11 @@ public class MpTableTests
         Assert.Equal(Enumerable.Range(0, cpus).Select(i => (byte)i), processors.Select(p => p.Id));
         Assert.Equal(0x03, processors[0].Flags);   // enabled, bootstrap
         Assert.All(processors.Skip(1), p => Assert.Equal(0x01, p.Flags));
+        Assert.Equal([(MpTable.PciBusId, "PCI   "), (MpTable.IsaBusId, "ISA   ")], buses);
         Assert.Equal(Madt.IoApicId(cpus), ioApicId);
+        Assert.Equal(31 * 4, pciRoutes.Count);
+        foreach (var ((slot, pin), intin) in pciRoutes)
+            Assert.Equal(PciInterruptRouting.GsiFor(slot, pin), intin);
         Assert.Equal(2, intins[(0, 0)]);          // IRQ0 → INTIN2, as the MADT override says
         Assert.Equal(0, intins[(3, 0)]);          // 8259 ExtINT on INTIN0
         foreach (byte irq in new byte[] { 1, 3, 4, 5, 8, 12, 14, 15 })
@@ -88,19 +106,11 @@ public class MpTableTests
     }
 
     [Fact]
-    public void Small_table_stays_inside_the_ebda()
+    public void Configuration_table_goes_16_byte_aligned_at_the_given_address()
     {
-        var (_, layout) = Write(4);
-        Assert.Equal(MemoryLayout.EbdaStart + 16, layout.ConfigurationTable);
-        Assert.True(layout.End <= MemoryLayout.LowRamEnd);
-    }
-
-    [Fact]
-    public void Table_too_large_for_the_ebda_goes_to_the_overflow_address()
-    {
-        Assert.True(MpTable.ConfigurationTableSize(64) > 1024 - 16);
-        var (_, layout) = Write(64, overflow: 0xE1234);
+        var (_, layout) = Write(64, configurationAddress: 0xE1234);
         Assert.Equal(0xE1240UL, layout.ConfigurationTable);
+        Assert.Equal(0xE1240UL + (ulong)MpTable.ConfigurationTableSize(64), layout.End);
     }
 
     [Fact]

@@ -153,8 +153,9 @@ public static class LinuxBoot
         MpTableLayout? mp = null;
         if (request.MpTable)
         {
-            ulong overflow = acpi?.End ?? MemoryLayout.AcpiTablesAddress;
-            mp = Boot.MpTable.Write(memory, request.CpuCount, overflow, MemoryLayout.AcpiTablesEnd);
+            // The floating pointer goes in the EBDA, the configuration table after the ACPI tables.
+            ulong configurationAddress = acpi?.End ?? MemoryLayout.AcpiTablesAddress;
+            mp = Boot.MpTable.Write(memory, request.CpuCount, configurationAddress, MemoryLayout.AcpiTablesEnd);
         }
 
         if (zeroPage is not null)
