@@ -249,6 +249,13 @@ public class LinuxBootBzImageTests
     }
 
     [Fact]
+    public void Rejects_guest_memory_that_does_not_match_the_requested_size()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => LinuxBoot.Load(new ArrayGuestMemory(Memory / 2), Request(SyntheticKernels.BzImage())));
+        Assert.Contains("does not match MemoryBytes", ex.Message);
+    }
+
+    [Fact]
     public void A_rejected_kernel_leaves_guest_memory_untouched()
     {
         var memory = new ArrayGuestMemory(Memory);

@@ -198,6 +198,10 @@ public static class LinuxBoot
         var first = memory.Regions.Count > 0 ? memory.Regions[0] : default;
         if (first.GuestAddress != 0 || first.End < end)
             throw new ArgumentException($"Guest RAM does not match MemoryBytes 0x{request.MemoryBytes:x}.", nameof(request));
+        // The e820 map reports RAM above 4 GiB for large guests: it must really be there.
+        if (request.MemoryBytes > MemoryLayout.MmioHoleStart
+            && !memory.IsValidRange(MemoryLayout.HighRamStart, request.MemoryBytes - MemoryLayout.MmioHoleStart))
+            throw new ArgumentException($"Guest RAM above 4 GiB does not match MemoryBytes 0x{request.MemoryBytes:x}.", nameof(request));
         return end;
     }
 
