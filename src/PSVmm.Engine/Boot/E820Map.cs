@@ -3,7 +3,7 @@ using PSVmm.Engine.Machine;
 namespace PSVmm.Engine.Boot;
 
 /// <summary>
-/// E820 address range types (ACPI 6.5 §15.1, Table 15.1 "Address Range Types"). The PVH
+/// E820 address range types (ACPI 6.5 §15.1, "Address Range Types"). The PVH
 /// memory map (hvm_memmap_table_entry, XEN_HVM_MEMMAP_TYPE_*) uses the same numbers.
 /// </summary>
 public enum E820Type : uint

@@ -4,7 +4,7 @@ using System.Text;
 namespace PSVmm.Engine.Boot.Acpi;
 
 /// <summary>
-/// System Description Table header and checksum (ACPI 6.5 §5.2.6, Table 5.4): Signature(4),
+/// System Description Table header and checksum (ACPI 6.5 §5.2.6): Signature(4),
 /// Length(4), Revision(1), Checksum(1), OEMID(6), OEM Table ID(8), OEM Revision(4),
 /// Creator ID(4), Creator Revision(4) = 36 bytes. All bytes of the table sum to zero.
 /// </summary>

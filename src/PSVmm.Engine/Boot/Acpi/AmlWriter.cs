@@ -140,7 +140,7 @@ public static class AmlWriter
     }
 
     /// <summary>
-    /// A compressed EISA id such as "PNP0A08" as a DWord integer (ACPI 6.5 §19.6.35 EISAID): three
+    /// A compressed EISA id such as "PNP0A08" as a DWord integer (ACPI 6.5 §19.6, the ASL EISAID macro): three
     /// letters of 5 bits each ('A' = 1) then four hex digits, stored big-endian in the 4 bytes.
     /// </summary>
     public static byte[] EisaId(string id)

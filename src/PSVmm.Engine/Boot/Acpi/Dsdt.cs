@@ -61,7 +61,7 @@ public static class Dsdt
         return crs.ToAml();
     }
 
-    /// <summary>_PRT entries (§6.2.13, Table 6.18): Package { Address = slot &lt;&lt; 16 | 0xFFFF, Pin, Source = 0, Source Index = GSI }.</summary>
+    /// <summary>_PRT entries (§6.2.13): Package { Address = slot &lt;&lt; 16 | 0xFFFF, Pin, Source = 0, Source Index = GSI }.</summary>
     public static byte[] RoutingTable()
     {
         var entries = new List<byte[]>();

@@ -4,10 +4,10 @@ using System.Text;
 namespace PSVmm.Engine.Boot.Acpi;
 
 /// <summary>
-/// Fixed ACPI Description Table, revision 6 (ACPI 6.5 §5.2.9, Table 5.9), for a hardware-reduced
+/// Fixed ACPI Description Table, revision 6 (ACPI 6.5 §5.2.9), for a hardware-reduced
 /// platform (§4.1): no SCI, no PM1 event/control blocks, no PM timer, no GPE blocks, no FACS.
 /// Linux accepts such an FADT when HW_REDUCED_ACPI is set and then needs neither an 8259 PIC
-/// nor an ACPI PM timer. Byte offsets below are the ones of Table 5.9.
+/// nor an ACPI PM timer. Byte offsets below are the ones of the FADT format table in §5.2.9.
 /// </summary>
 public static class Fadt
 {
@@ -15,7 +15,7 @@ public static class Fadt
     public const byte Revision = 6;
     public const byte MinorRevision = 5;
 
-    // Table 5.9 field offsets.
+    // Field offsets (§5.2.9).
     public const int DsdtOffset = 40;
     public const int SciIntOffset = 46;
     public const int PmTimerBlockOffset = 76;

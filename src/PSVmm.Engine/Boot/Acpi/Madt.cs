@@ -3,7 +3,7 @@ using PSVmm.Engine.Machine;
 namespace PSVmm.Engine.Boot.Acpi;
 
 /// <summary>
-/// Multiple APIC Description Table (ACPI 6.5 §5.2.12, Table 5.19): Local Interrupt Controller
+/// Multiple APIC Description Table (ACPI 6.5 §5.2.12): Local Interrupt Controller
 /// Address, Flags (PCAT_COMPAT), then interrupt controller structures:
 /// one Processor Local APIC per vCPU (§5.2.12.2, type 0, 8 bytes), the I/O APIC (§5.2.12.3,
 /// type 1, 12 bytes), the ISA IRQ0 → GSI 2 Interrupt Source Override (§5.2.12.5, type 2, 10 bytes;

@@ -3,8 +3,8 @@ using System.Buffers.Binary;
 namespace PSVmm.Engine.Boot.Acpi;
 
 /// <summary>
-/// PCI Express memory mapped configuration table "MCFG" (PCI Firmware Specification 3.0 §4.1.2,
-/// Table 4-3; ACPI 6.5 §5.2.6 lists its signature): header, 8 reserved bytes, then one 16-byte
+/// PCI Express memory mapped configuration table "MCFG" (PCI Firmware Specification 3.0 §4.1.2;
+/// ACPI 6.5 §5.2.6 lists its signature): header, 8 reserved bytes, then one 16-byte
 /// allocation per segment: base address (8), segment group (2), start bus (1), end bus (1), reserved (4).
 /// </summary>
 public static class Mcfg

@@ -4,7 +4,7 @@ using System.Text;
 namespace PSVmm.Engine.Boot.Acpi;
 
 /// <summary>
-/// Root System Description Pointer, revision 2 (ACPI 6.5 §5.2.5.3, Table 5.3): "RSD PTR ",
+/// Root System Description Pointer, revision 2 (ACPI 6.5 §5.2.5.3): "RSD PTR ",
 /// Checksum over the first 20 bytes, OEMID, Revision = 2, RsdtAddress (0: none, the XSDT is
 /// used), Length = 36, XsdtAddress, Extended Checksum over all 36 bytes, 3 reserved bytes.
 /// It must sit on a 16-byte boundary (§5.2.5.1) for operating systems that search for it.
