@@ -195,6 +195,18 @@ public class LinuxBootElfTests
     }
 
     [Fact]
+    public void Physical_e_entry_wins_over_a_segment_with_virtual_address_0()
+    {
+        // Like a real vmlinux: ENTRY(phys_startup_64) and a per-CPU segment linked at virtual 0.
+        var elf = Elf(KernelPhysicalBase + 0x40,
+        [
+            new(KernelPhysicalBase, KernelVirtualBase, new byte[0x100], 0x100),
+            new(0x120_0000, 0, new byte[16], 0x110_0000),
+        ]);
+        Assert.Equal(KernelPhysicalBase + 0x40, LinuxBoot.Load(new ArrayGuestMemory(Memory), Request(elf)).Rip);
+    }
+
+    [Fact]
     public void IsLinuxKernel_accepts_bzimage_and_vmlinux_but_not_multiboot_or_other_files()
     {
         Assert.True(LinuxBoot.IsLinuxKernel(BzImage()));

@@ -9,8 +9,12 @@ namespace PSVmm.Tests.Boot;
 
 /// <summary>
 /// Finds a real bzImage for tests: $PSVMM_TEST_KERNEL, else the first vmlinuz* under build/cache
-/// of the repository (e.g. extracted from Debian's linux-image-*-cloud-amd64 with dpkg-deb).
-/// Kernels are never committed.
+/// of the repository. Kernels are never committed; to get one (Debian 12):
+/// <code>
+/// cd build/cache/kernel &amp;&amp; apt-get download linux-image-6.1.0-50-cloud-amd64-unsigned
+/// dpkg-deb -x linux-image-*.deb x &amp;&amp; cp x/boot/vmlinuz-* vmlinuz
+/// # vmlinux: the LZ4 payload starts at the first 02 21 4C 18 in vmlinuz; cut it out and unlz4 it.
+/// </code>
 /// </summary>
 internal static class TestKernel
 {
