@@ -1,17 +1,15 @@
 namespace PSVmm.Engine.Boot.Acpi;
 
 /// <summary>
-/// How PCI INTx pins of bus 0 reach the I/O APIC. Devices on slots 1-31 share GSIs 16-19 in the
-/// usual rotating swizzle: GSI = 16 + ((slot + pin) mod 4), pin 0 = INTA# .. 3 = INTD#
-/// (the rotation a PCI-to-PCI bridge applies, PCI-to-PCI Bridge Architecture 1.2, chapter 9, Table 9-1).
-/// The DSDT's _PRT publishes exactly this table, so device code must raise INTx through
-/// <see cref="GsiFor"/>. The GSIs are level-triggered, active low (ACPI 6.5 §6.2.13: a _PRT entry
+/// The firmware-table view (0-based pins, as ACPI _PRT and MP table entries number them) of
+/// the one INTx routing the devices use, <see cref="Pci.PciIntxRouting"/>: slots 1-31 share
+/// GSIs 16-19 in the rotating swizzle. The DSDT's _PRT and the MP table publish exactly this. The GSIs are level-triggered, active low (ACPI 6.5 §6.2.13: a _PRT entry
 /// with Source 0 names a GSI that is level, active low, shareable).
 /// </summary>
 public static class PciInterruptRouting
 {
-    public const uint FirstGsi = 16;
-    public const int GsiCount = 4;
+    public const uint FirstGsi = Pci.PciIntxRouting.FirstGsi;
+    public const int GsiCount = Pci.PciIntxRouting.Lines;
     public const int FirstSlot = 1;
     public const int LastSlot = 31;
 
@@ -22,7 +20,7 @@ public static class PciInterruptRouting
             throw new ArgumentOutOfRangeException(nameof(slot), slot, "PCI slots 1-31 have INTx routes (slot 0 is the host bridge).");
         if (pin is < 0 or > 3)
             throw new ArgumentOutOfRangeException(nameof(pin), pin, "INTx pin is 0 (INTA#) to 3 (INTD#).");
-        return FirstGsi + (uint)((slot + pin) % GsiCount);
+        return Pci.PciIntxRouting.GsiFor(slot, pin + 1);
     }
 
     /// <summary>
