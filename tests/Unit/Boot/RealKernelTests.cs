@@ -8,51 +8,31 @@ using Xunit;
 namespace PSVmm.Tests.Boot;
 
 /// <summary>
-/// Finds a real bzImage for tests: $PSVMM_TEST_KERNEL, else the first vmlinuz* under build/cache
-/// of the repository. Kernels are never committed; to get one (Debian 12):
-/// <code>
-/// cd build/cache/kernel &amp;&amp; apt-get download linux-image-6.1.0-50-cloud-amd64-unsigned
-/// dpkg-deb -x linux-image-*.deb x &amp;&amp; cp x/boot/vmlinuz-* vmlinuz
-/// # vmlinux: the LZ4 payload starts at the first 02 21 4C 18 in vmlinuz; cut it out and unlz4 it.
-/// </code>
+/// Real kernels for tests, from the Linux test kit that tests/linux-kit/build-kit.sh builds
+/// (test.sh builds it first) in $PSVMM_CACHE/linux-kit (default /var/cache/psvmm), or from
+/// $PSVMM_TEST_KERNEL / $PSVMM_TEST_VMLINUX. Kernels are never committed.
 /// </summary>
-internal static class TestKernel
+internal static class KitFile
 {
-    public static readonly string? Path = Find();
-
-    private static string? Find()
+    public static string? Find(string environmentVariable, string kitFileName)
     {
-        var env = Environment.GetEnvironmentVariable("PSVMM_TEST_KERNEL");
+        var env = Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrEmpty(env))
             return File.Exists(env) ? env : null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var cache = System.IO.Path.Combine(dir.FullName, "build", "cache");
-            if (Directory.Exists(cache))
-                return Directory.EnumerateFiles(cache, "vmlinuz*", SearchOption.AllDirectories).Order().FirstOrDefault();
-        }
-        return null;
+        var cache = Environment.GetEnvironmentVariable("PSVMM_CACHE") is { Length: > 0 } c ? c : "/var/cache/psvmm";
+        var path = System.IO.Path.Combine(cache, "linux-kit", kitFileName);
+        return File.Exists(path) ? path : null;
     }
 }
 
-/// <summary>An uncompressed vmlinux: $PSVMM_TEST_VMLINUX, else a file named vmlinux under build/cache.</summary>
+internal static class TestKernel
+{
+    public static readonly string? Path = KitFile.Find("PSVMM_TEST_KERNEL", "vmlinuz");
+}
+
 internal static class TestVmlinux
 {
-    public static readonly string? Path = Find();
-
-    private static string? Find()
-    {
-        var env = Environment.GetEnvironmentVariable("PSVMM_TEST_VMLINUX");
-        if (!string.IsNullOrEmpty(env))
-            return File.Exists(env) ? env : null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var cache = System.IO.Path.Combine(dir.FullName, "build", "cache");
-            if (Directory.Exists(cache))
-                return Directory.EnumerateFiles(cache, "vmlinux", SearchOption.AllDirectories).Order().FirstOrDefault();
-        }
-        return null;
-    }
+    public static readonly string? Path = KitFile.Find("PSVMM_TEST_VMLINUX", "vmlinux");
 }
 
 public sealed class RealVmlinuxFactAttribute : FactAttribute
@@ -60,7 +40,7 @@ public sealed class RealVmlinuxFactAttribute : FactAttribute
     public RealVmlinuxFactAttribute()
     {
         if (TestVmlinux.Path is null)
-            Skip = "No real vmlinux: set PSVMM_TEST_VMLINUX or put a vmlinux under build/cache.";
+            Skip = "No real vmlinux: run tests/linux-kit/build-kit.sh or set PSVMM_TEST_VMLINUX.";
     }
 }
 
@@ -69,7 +49,7 @@ public sealed class RealKernelFactAttribute : FactAttribute
     public RealKernelFactAttribute()
     {
         if (TestKernel.Path is null)
-            Skip = "No real kernel: set PSVMM_TEST_KERNEL or put a vmlinuz under build/cache.";
+            Skip = "No real kernel: run tests/linux-kit/build-kit.sh or set PSVMM_TEST_KERNEL.";
     }
 }
 
