@@ -1,0 +1,10 @@
+namespace PSVmm.Commands;
+
+/// <summary>What Wait-Vm waits for.</summary>
+public enum WaitVmCondition
+{
+    /// <summary>The console output matches -Pattern.</summary>
+    ConsolePattern,
+    /// <summary>The VM is Stopped or Failed.</summary>
+    Exit,
+}
