@@ -270,6 +270,20 @@ function Write-Command([System.Xml.XmlWriter] $w, $help) {
     $w.WriteEndElement()
 }
 
+# about_*.md become about_*.help.txt: headings in capitals, body indented, code kept as it is.
+function ConvertTo-AboutText([string] $Path) {
+    $out = [System.Collections.Generic.List[string]]::new()
+    $inFence = $false
+    foreach ($line in Get-Content -LiteralPath $Path) {
+        if ($line -match '^\s*```') { $inFence = -not $inFence; continue }
+        if ($inFence) { $out.Add('    ' + $line); continue }
+        if ($line -match '^#\s+(about_\S+)') { $out.Add('TOPIC'); $out.Add('    ' + $Matches[1]); continue }
+        if ($line -match '^#{2,}\s+(.*)$') { $out.Add(''); $out.Add($Matches[1].ToUpperInvariant()); continue }
+        $out.Add(($line.Trim() -eq '') ? '' : '    ' + $line)
+    }
+    $out -join [Environment]::NewLine
+}
+
 # ---- Main -------------------------------------------------------------------------------------
 
 try {
@@ -283,14 +297,18 @@ try {
     $w = [System.Xml.XmlWriter]::Create($dest, $settings)
     try {
         $w.WriteStartDocument()
-        $w.WriteStartElement('helpItems')
+        $w.WriteStartElement('helpItems', 'http://msh')
         $w.WriteAttributeString('schema', 'maml')
-        $w.WriteAttributeString('xmlns', $ns.maml)
+        foreach ($prefix in 'maml', 'command', 'dev') { $w.WriteAttributeString('xmlns', $prefix, $null, $ns[$prefix]) }
         foreach ($help in $commands) { Write-Command $w $help }
         $w.WriteEndElement()
         $w.WriteEndDocument()
     }
     finally { $w.Dispose() }
+    foreach ($about in Get-ChildItem -LiteralPath $Source -Filter 'about_*.md') {
+        $target = Join-Path ([System.IO.Path]::GetDirectoryName($dest)) ($about.BaseName + '.help.txt')
+        Set-Content -LiteralPath $target -Value (ConvertTo-AboutText $about.FullName) -Encoding utf8NoBOM
+    }
     Write-Host "MAML help for $($commands.Count) commands: $dest"
 }
 catch {
