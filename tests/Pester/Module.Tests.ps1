@@ -17,6 +17,8 @@ Describe 'The PSVmm module' {
 `$ErrorActionPreference = 'Stop'
 `$WarningPreference = 'Stop'
 Import-Module '$modulePath'
+# The engine's RID-specific dependency must load from the module folder (no deps.json there).
+`$null = [Reflection.Assembly]::Load('Tmds.LibC')
 (Get-Command -Module PSVmm | Sort-Object Name).Name -join ','
 "@
         $result.Error | Should -BeNullOrEmpty
