@@ -16,8 +16,8 @@ BeforeAll {
     $probe = Join-Path $env:PSVMM_ROOT 'out/guest/probe.elf'
 
     # A probe VM that runs its tests, prints "probe: idle" and waits for a shutdown request.
-    function Start-IdleProbe([string] $Name) {
-        $vm = New-VmConfig -Name $Name -Kernel $probe -MemoryMB 64 -KernelArgs idle | Start-Vm -PassThru -ErrorAction Stop
+    function Start-IdleProbe([string] $Name, [int] $MemoryMB = 64) {
+        $vm = New-VmConfig -Name $Name -Kernel $probe -MemoryMB $MemoryMB -KernelArgs idle | Start-Vm -PassThru -ErrorAction Stop
         Wait-Vm -Vm $vm -For ConsolePattern -Pattern '^probe: idle' -TimeoutSec 60 -ErrorAction Stop
         $vm
     }
@@ -178,36 +178,71 @@ Describe 'Start and stop cycles' -Tag 'Guest', 'Soak' -Skip:$skip {
 
         function Invoke-Cycle([int] $Index) {
             if ($Index % 2) {
-                $null = Start-IdleProbe "soak$Index"
+                $null = Start-IdleProbe "soak$Index" $soakMemoryMB
                 Stop-Vm -Name "soak$Index" -TurnOff -Force
             }
             else {
-                $vm = New-VmConfig -Name "soak$Index" -Kernel $probe -MemoryMB 64 | Start-Vm -PassThru -ErrorAction Stop |
+                $vm = New-VmConfig -Name "soak$Index" -Kernel $probe -MemoryMB $soakMemoryMB | Start-Vm -PassThru -ErrorAction Stop |
                     Wait-Vm -For Exit -TimeoutSec 60 -PassThru -ErrorAction Stop
                 if ($vm.ExitCode -ne 0) { throw "cycle $Index exited with $($vm.ExitCode)" }
             }
             Remove-Vm -Name "soak$Index" -Force
         }
 
+        # Big enough that a leaked guest RAM mapping stands out in the address space size.
+        $soakMemoryMB = 128
+
         function Get-ProcessResources {
             [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+            $fds = @(Get-ChildItem "/proc/$PID/fd" | ForEach-Object LinkTarget)
+            # The JIT's W^X double mapping adds mappings for every method it compiles (Pester compiles
+            # a lot): leave it out; every other mapping counts.
+            $maps = @(Get-Content "/proc/$PID/maps" | Where-Object { $_ -notmatch '/memfd:doublemapper' })
             [pscustomobject]@{
-                Fds      = @(Get-ChildItem "/proc/$PID/fd").Count
-                Threads  = @(Get-ChildItem "/proc/$PID/task").Count
-                Mappings = @(Get-Content "/proc/$PID/maps").Count
+                Fds         = $fds.Count
+                Threads     = @(Get-ChildItem "/proc/$PID/task").Count
+                Mappings    = $maps.Count
+                KvmFds      = @($fds -match 'kvm').Count        # /dev/kvm, anon_inode:kvm-vm, kvm-vcpu:N
+                KvmMappings = @($maps -match 'kvm').Count       # the vCPUs' kvm_run areas
+                # Guest RAM is anonymous memory that the kernel may merge with a neighbour: watch the address space size.
+                VmSizeMB    = [long]((Get-Content "/proc/$PID/status" | Select-String '^VmSize:\s+(\d+) kB').Matches[0].Groups[1].Value) / 1024
             }
         }
     }
 
+    It 'sees what a running VM holds (so the leak checks can fail)' {
+        $idle = Get-ProcessResources
+        $null = Start-IdleProbe soak0 $soakMemoryMB
+        $running = Get-ProcessResources
+        Remove-Vm -Name soak0 -Force
+        $running.KvmFds | Should -BeGreaterOrEqual 2 -Because '/dev/kvm (or the VM fd) and a vCPU fd are open'
+        $running.KvmMappings | Should -BeGreaterOrEqual 1
+        ($running.VmSizeMB - $idle.VmSizeMB) | Should -BeGreaterOrEqual $soakMemoryMB -Because 'the guest RAM is mapped'
+    }
+
     It 'leaks no file descriptors, threads or mappings over 50 cycles' {
         foreach ($i in 1..4) { Invoke-Cycle $i }    # warm up: JIT, thread pool, first-use allocations
-        $before = Get-ProcessResources
-        foreach ($i in 5..54) { Invoke-Cycle $i }
-        $after = Get-ProcessResources
+        $start = Get-ProcessResources
+        foreach ($i in 5..29) { Invoke-Cycle $i }
+        $middle = Get-ProcessResources
+        foreach ($i in 30..54) { Invoke-Cycle $i }
+        $end = Get-ProcessResources
         Get-Vm | Should -BeNullOrEmpty
-        # A leak of one item per cycle would add 50; allow runtime noise (thread pool, GC heaps).
-        $after.Fds | Should -BeLessOrEqual ($before.Fds + 5) -Because "fds went from $($before.Fds) to $($after.Fds)"
-        $after.Threads | Should -BeLessOrEqual ($before.Threads + 5) -Because "threads went from $($before.Threads) to $($after.Threads)"
-        $after.Mappings | Should -BeLessOrEqual ($before.Mappings + 25) -Because "mappings went from $($before.Mappings) to $($after.Mappings)"
+
+        # What a VM holds must be gone entirely once it is removed.
+        $end.KvmFds | Should -Be 0 -Because 'removed VMs must close /dev/kvm, the VM and vCPU fds'
+        $end.KvmMappings | Should -Be 0 -Because 'removed VMs must unmap the vCPU run areas'
+        $because = "the address space went $($start.VmSizeMB) -> $($middle.VmSizeMB) -> $($end.VmSizeMB) MB; each VM maps $soakMemoryMB MB of guest RAM"
+        ($end.VmSizeMB - $start.VmSizeMB) | Should -BeLessThan (10 * $soakMemoryMB) -Because $because
+
+        # The runtime adds a few fds, threads and mappings once (lazily loaded assemblies, GC regions);
+        # a leak adds at least one per cycle: 25 over the second half, 50 over all cycles.
+        foreach ($kind in 'Fds', 'Threads') {
+            $because = "$kind went $($start.$kind) -> $($middle.$kind) -> $($end.$kind) over 25 + 25 cycles"
+            ($end.$kind - $middle.$kind) | Should -BeLessThan 10 -Because $because
+            ($end.$kind - $start.$kind) | Should -BeLessThan 25 -Because $because
+        }
+        $because = "mappings went $($start.Mappings) -> $($middle.Mappings) -> $($end.Mappings) over 25 + 25 cycles"
+        ($end.Mappings - $start.Mappings) | Should -BeLessThan 100 -Because $because
     }
 }
