@@ -51,6 +51,32 @@ Describe 'New-VmConfig' {
         finally { Remove-PSDrive PSVmmTest }
     }
 
+    It 'copies a piped configuration, with the parameters given replacing its values' {
+        $first = New-VmConfig -Name first -Kernel $kernel -Initrd $initrd -MemoryMB 128 -CpuCount 2 -KernelArgs 'quiet' -CpuProfile Host
+        $copy = $first | New-VmConfig -Name second -MemoryMB 512
+        $copy.Name | Should -Be 'second'
+        $copy.MemoryMB | Should -Be 512
+        $copy.CpuCount | Should -Be 2
+        $copy.KernelPath | Should -Be $kernel
+        $copy.InitrdPath | Should -Be $initrd
+        $copy.KernelArgs | Should -Be 'quiet'
+        $copy.CpuProfile | Should -Be 'Host'
+        [object]::ReferenceEquals($copy, $first) | Should -BeFalse
+        $first.MemoryMB | Should -Be 128
+    }
+
+    It 'builds one configuration per row of piped data' {
+        $rows = @(
+            [pscustomobject]@{ Name = 'row1'; KernelPath = $kernel; MemoryMB = 64 }
+            [pscustomobject]@{ Name = 'row2'; KernelPath = $bzImage }
+        )
+        $configs = @($rows | New-VmConfig)
+        $configs.Name | Should -Be @('row1', 'row2')
+        $configs[0].MemoryMB | Should -Be 64
+        $configs[1].MemoryMB | Should -Be 256 -Because 'a row without MemoryMB gets the default, not the value of the row before'
+        $configs[1].KernelPath | Should -Be $bzImage
+    }
+
     It 'rejects a path of another provider' {
         { New-VmConfig -Name env -Kernel Env:/PATH } | Should -Throw -ErrorId 'KernelImageNotFound,*'
     }

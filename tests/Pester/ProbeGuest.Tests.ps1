@@ -145,6 +145,28 @@ Describe 'A running VM' -Tag 'Guest' -Skip:$skip {
         { 'a', 'b' | Send-VmConsole -Vm $idle -NoNewline -ErrorAction Stop } | Should -Not -Throw
     }
 
+    It 'completes names with wildcards' {
+        $completion = TabExpansion2 -inputScript 'Get-Vm -Name *dle' -cursorColumn 'Get-Vm -Name *dle'.Length
+        $completion.CompletionMatches.CompletionText | Should -Contain 'idle1'
+    }
+
+    It 'Wait-Vm ends promptly when the pipeline is stopped (Ctrl+C)' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-PSVmmModulePath)).AddStatement()
+            $null = $ps.AddCommand('Wait-Vm').AddParameter('Name', 'idle1').AddParameter('For', 'Exit').AddParameter('TimeoutSec', 60)
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $async.IsCompleted | Should -BeFalse -Because 'the VM is still running'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+        (Get-Vm -Name idle1).State | Should -Be 'Running'
+    }
+
     It 'shuts down gracefully with Stop-Vm and exit code 0' {
         $stopped = Stop-Vm -Name idle1 -TimeoutSec 30 -PassThru
         $stopped.State | Should -Be 'Stopped'
@@ -163,6 +185,12 @@ Describe 'Stop-Vm -TurnOff' -Tag 'Guest' -Skip:$skip {
         $vm = Stop-Vm -Vm $idle -TurnOff -Force -PassThru
         $vm.State | Should -Be 'Stopped'
         Get-VmConsole -Name idle2 | Should -Not -Contain 'probe: shutdown requested'
+    }
+
+    It 'turns off without a prompt with -Confirm:$false' {
+        $vm = Start-IdleProbe idle4
+        Stop-Vm -Name idle4 -TurnOff -Confirm:$false
+        $vm.State | Should -Be 'Stopped'
     }
 
     It 'Remove-Vm -Force turns off and removes a running VM' {

@@ -4,7 +4,10 @@ using PSVmm.Errors;
 
 namespace PSVmm.Commands;
 
-/// <summary>New-VmConfig: describes a VM (name, memory, CPUs, kernel, initrd, arguments) and checks it.</summary>
+/// <summary>
+/// New-VmConfig: describes a VM (name, memory, CPUs, kernel, initrd, arguments) and checks it.
+/// Every parameter also binds by property name, so a VmConfig piped in is copied with changes.
+/// </summary>
 [Cmdlet(VerbsCommon.New, "VmConfig")]
 [OutputType(typeof(VmConfig))]
 public sealed class NewVmConfigCommand : PSCmdlet
@@ -13,29 +16,29 @@ public sealed class NewVmConfigCommand : PSCmdlet
     [Alias("VMName")]
     public string Name { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public int MemoryMB { get; set; } = new VmConfig().MemoryMB;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ProcessorCount")]
     public int CpuCount { get; set; } = new VmConfig().CpuCount;
 
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("KernelPath")]
     public string Kernel { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("InitrdPath")]
     public string? Initrd { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Append")]
     public string KernelArgs { get; set; } = "";
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public CpuProfile CpuProfile { get; set; } = CpuProfile.Auto;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ConsoleLogPath { get; set; }
 
     protected override void ProcessRecord()
