@@ -10,7 +10,6 @@ namespace PSVmm.Commands;
 /// unless -NoNewline. Linux consoles end a line on LF or CR; for firmware that wants CR, send "`r" with -NoNewline.
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "VmConsole", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(void))]
 public sealed class SendVmConsoleCommand : VmCommandBase
 {
     [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
