@@ -181,6 +181,10 @@ Describe 'Cmdlets before any VM exists' {
         { Wait-Vm -Name nosuch -For Exit -Pattern 'x' } | Should -Throw -ErrorId 'PatternNotApplicable,*'
     }
 
+    It 'Wait-Vm -For Shutdown is Exit' {
+        { Wait-Vm -Name nosuch -For Shutdown -Pattern 'x' } | Should -Throw -ErrorId 'PatternNotApplicable,*'
+    }
+
     It 'Stop-Vm rejects a zero timeout' {
         { Stop-Vm -Name nosuch -TimeoutSec 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
     }

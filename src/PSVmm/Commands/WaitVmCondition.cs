@@ -7,4 +7,6 @@ public enum WaitVmCondition
     ConsolePattern,
     /// <summary>The VM is Stopped or Failed.</summary>
     Exit,
+    /// <summary>Another name for <see cref="Exit"/> (the name the design notes use).</summary>
+    Shutdown = Exit,
 }
