@@ -1,0 +1,99 @@
+using PSVmm.Engine.Machine;
+using static PSVmm.Engine.Kvm.Cpuid.CpuidBits;
+
+namespace PSVmm.Engine.Kvm.Cpuid;
+
+/// <summary>
+/// Pure functions that turn KVM_GET_SUPPORTED_CPUID's list into what one vCPU is given.
+/// Under PVM the CPL0 instruction emulator rejects many instructions (PLATFORM.md); the Pvm
+/// profile clears their feature bits. On a PVM host CPUID at CPL0 still ORs in native bits,
+/// so for Linux the kernel command line does the real work; the profile keeps what KVM reports
+/// honest and is what a VT host applies.
+/// </summary>
+public static class CpuidProfile
+{
+    /// <summary>Auto becomes Pvm when the kvm_pvm module is loaded, else Host.</summary>
+    public static CpuProfile Resolve(CpuProfile requested, Func<bool>? isPvmHost = null)
+    {
+        if (requested != CpuProfile.Auto)
+            return requested;
+        return (isPvmHost ?? IsPvmHost)() ? CpuProfile.Pvm : CpuProfile.Host;
+    }
+
+    public static bool IsPvmHost() => Directory.Exists("/sys/module/kvm_pvm");
+
+    /// <summary>The CPUID entries for vCPU <paramref name="apicId"/> of <paramref name="cpuCount"/>.</summary>
+    public static IReadOnlyList<CpuidEntry> ForVcpu(IReadOnlyList<CpuidEntry> supported, uint apicId, int cpuCount, CpuProfile profile)
+    {
+        if (profile == CpuProfile.Auto)
+            throw new ArgumentException("Resolve the profile first.", nameof(profile));
+        var result = new List<CpuidEntry>(supported.Count);
+        foreach (var entry in supported)
+        {
+            var e = WithApicId(entry, apicId);
+            if (entry.Function == LeafFeatures)
+                e = e with { Ecx = e.Ecx | Bit(Hypervisor) };
+            if (profile == CpuProfile.Pvm)
+                e = WithoutPvmRejectedFeatures(e);
+            if (profile == CpuProfile.Pvm && cpuCount > 1)
+                e = WithoutSmpUnsafePvFeatures(e);
+            result.Add(e);
+        }
+        return result;
+    }
+
+    /// <summary>Leaf 1 EBX[31:24] is the initial APIC id; leaves 0xB and 0x1F report the x2APIC id in EDX of every subleaf.</summary>
+    public static CpuidEntry WithApicId(CpuidEntry e, uint apicId) => e.Function switch
+    {
+        LeafFeatures => e with { Ebx = (e.Ebx & 0x00FF_FFFF) | ((apicId & 0xFF) << 24) },
+        LeafExtendedTopology or LeafV2ExtendedTopology => e with { Edx = apicId },
+        _ => e,
+    };
+
+    /// <summary>Clears the features whose instructions the PVM CPL0 emulator rejects (PLATFORM.md).</summary>
+    public static CpuidEntry WithoutPvmRejectedFeatures(CpuidEntry e)
+    {
+        switch (e.Function)
+        {
+            case LeafFeatures:
+                return e with
+                {
+                    Ecx = e.Ecx & ~Bits(Pclmulqdq, Ssse3, Fma, Sse41, Sse42, Movbe, Popcnt, Aes, Xsave, Osxsave, Avx, F16c),
+                };
+            case LeafExtendedFeatures when e.Index == 0:
+                return e with
+                {
+                    Ebx = e.Ebx & ~Bits(Fsgsbase, Bmi1, Avx2, Bmi2, Erms, Invpcid, Avx512F, Avx512Dq, Adx, Smap, Avx512Ifma,
+                        Clwb, Avx512Pf, Avx512Er, Avx512Cd, Sha, Avx512Bw, Avx512Vl),
+                    Ecx = e.Ecx & ~Bits(Avx512Vbmi, Avx512Vbmi2, Gfni, Vaes, Vpclmulqdq, Avx512Vnni, Avx512Bitalg,
+                        Avx512Vpopcntdq, Rdpid),
+                    Edx = e.Edx & ~Bits(Avx5124Vnniw, Avx5124Fmaps, Fsrm, Avx512Vp2intersect, Avx512Fp16),
+                };
+            case LeafExtendedFeatures when e.Index == 1:
+                return e with { Eax = e.Eax & ~Bits(AvxVnni, Avx512Bf16) };
+            case LeafXsave:
+                // Without XSAVE the whole leaf describes nothing.
+                return e with { Eax = 0, Ebx = 0, Ecx = 0, Edx = 0 };
+            case LeafExtendedSignature:
+                return e with { Ecx = e.Ecx & ~Bit(Abm), Edx = e.Edx & ~Bit(Rdtscp) };
+            default:
+                return e;
+        }
+    }
+
+    /// <summary>Under PVM with several vCPUs, PV IPIs, PV unhalt and PV sched-yield make the guest `vmcall`, which hangs (PLATFORM.md).</summary>
+    public static CpuidEntry WithoutSmpUnsafePvFeatures(CpuidEntry e) =>
+        e.Function == LeafKvmFeatures
+            ? e with { Eax = e.Eax & ~Bits(KvmFeaturePvUnhalt, KvmFeaturePvSendIpi, KvmFeaturePvSchedYield) }
+            : e;
+
+    private static uint Bit(int n) => 1u << n;
+
+    private static uint Bits(params int[] bits)
+    {
+        uint mask = 0;
+        foreach (var b in bits)
+            mask |= 1u << b;
+        return mask;
+    }
+}
