@@ -18,5 +18,8 @@ public sealed class TestDevice
 
     public IDeviceRegion Mmio => throw new NotImplementedException();
 
+    /// <summary>Raises the guest-visible shutdown request flag.</summary>
+    public void RequestShutdown() => throw new NotImplementedException();
+
     public const int PortCount = 8;
 }
