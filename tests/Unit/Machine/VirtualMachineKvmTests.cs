@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using PSVmm.Engine.Kvm.Cpuid;
+using PSVmm.Engine.Machine;
+using Xunit;
+
+namespace PSVmm.Tests.Machine;
+
+[Collection("Kvm")]
+public sealed class VirtualMachineKvmTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly List<string> _files = [];
+
+    public void Dispose()
+    {
+        foreach (var f in _files)
+            File.Delete(f);
+    }
+
+    private string Kernel(byte[] image)
+    {
+        var path = KvmGuests.WriteTemp(image);
+        _files.Add(path);
+        return path;
+    }
+
+    [KvmFact]
+    public void BasicGuestDoesPortStringAndMmioIoThenExits()
+    {
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Basic())), devices.Hooks());
+        var states = new List<VmState>();
+        vm.StateChanged += (_, s) => { lock (states) states.Add(s); };
+
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None), $"state {vm.State}: {vm.FailureReason}");
+
+        Assert.Equal(VmState.Stopped, vm.State);
+        Assert.Null(vm.FailureReason);
+        Assert.Equal(42, vm.ExitCode);
+        Assert.Equal(["OK" + KvmGuests.RepMessage], [vm.Console.Text]);
+        Assert.Equal([0x2BADB002u, 0x10000u, 0x12345678u], devices.Scratch);
+        Assert.Equal(0x12345678u, BitConverter.ToUInt32(devices.MmioPage, 0x10));
+        Assert.Equal([VmState.Starting, VmState.Running, VmState.Stopping, VmState.Stopped], states);
+        Assert.Equal("probe=1", vm.EffectiveKernelArgs);
+        Assert.NotEqual(CpuProfile.Auto, vm.EffectiveCpuProfile);
+        var cpu = Assert.Single(vm.GetVcpus());
+        Assert.True(cpu.IoExits >= 6, $"io exits {cpu.IoExits}");
+        Assert.True(cpu.MmioExits >= 2, $"mmio exits {cpu.MmioExits}");
+        Assert.True(vm.StopTime >= vm.StartTime);
+    }
+
+    [KvmFact]
+    public void Int3AtCpl0RunsTheGuestsBreakpointHandler()
+    {
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Int3AtCpl0())), devices.Hooks(KvmGuests.Int3Only));
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
+        Assert.Equal(0, vm.ExitCode);
+        // The handler ran once with the trap's return address (the byte after int3), then the guest went on.
+        Assert.Equal([KvmGuests.Int3Address + 1, 0xB3B3u, 0xC0DEu], devices.Scratch);
+        var fixups = vm.GetVcpus()[0].EmulationFixups;
+        if (CpuidProfile.IsPvmHost())
+            Assert.Equal(1, fixups["Int3"]);
+        else
+            Assert.False(fixups.ContainsKey("Int3"));
+    }
+
+    [KvmFact]
+    public void UnhandledEmulationFailureFailsTheVmNamingRipAndBytes()
+    {
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.PopcntAtCpl0())), devices.Hooks(KvmGuests.Int3Only));
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        if (!CpuidProfile.IsPvmHost())
+        {
+            // Hardware virtualization runs popcnt natively.
+            Assert.Equal(VmState.Stopped, vm.State);
+            Assert.Equal(7, vm.ExitCode);
+            return;
+        }
+        Assert.Equal(VmState.Failed, vm.State);
+        Assert.Null(vm.ExitCode);
+        Assert.Contains("vCPU 0", vm.FailureReason);
+        Assert.Contains("F30FB8C3", vm.FailureReason);
+        Assert.Matches("RIP 0x1001[0-9a-f]{2}", vm.FailureReason);
+        Assert.Contains(vm.FailureReason!, vm.Console.Text);
+    }
+
+    [KvmFact]
+    public void SeveralCpusAreCreatedAndTheBootCpuRuns()
+    {
+        foreach (int cpus in new[] { 2, 8 })
+        {
+            var devices = new TestGuestDevices();
+            using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Basic()), cpus), devices.Hooks());
+            vm.Start();
+            Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+            Assert.Equal(42, vm.ExitCode);
+            var vcpus = vm.GetVcpus();
+            Assert.Equal(Enumerable.Range(0, cpus), vcpus.Select(v => v.Index));
+            Assert.True(vcpus[0].IoExits > 0);
+            Assert.All(vcpus.Skip(1), v => Assert.Equal(0, v.IoExits));
+        }
+    }
+
+    [KvmTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TurnOffStopsASpinningOrHaltedGuestPromptly(bool halted)
+    {
+        var devices = new TestGuestDevices();
+        var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Spin(halted)), cpus: 2), devices.Hooks());
+        vm.Start();
+        Assert.False(vm.WaitForExit(TimeSpan.FromMilliseconds(300), CancellationToken.None));
+        Assert.Equal(VmState.Running, vm.State);
+        var watch = Stopwatch.StartNew();
+        vm.TurnOff();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"TurnOff took {watch.Elapsed}");
+        Assert.Equal(VmState.Stopped, vm.State);
+        Assert.Null(vm.ExitCode);
+        Assert.True(vm.WaitForExit(TimeSpan.Zero, CancellationToken.None));
+        vm.TurnOff();
+        vm.Dispose();
+        Assert.Equal(VmState.Stopped, vm.State);
+    }
+
+    [KvmFact]
+    public void StartWhileRunningIsRefusedAndAStoppedVmStartsAgain()
+    {
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Spin(false))), devices.Hooks());
+        vm.Start();
+        var ex = Assert.Throws<VmException>(vm.Start);
+        Assert.Equal("VmAlreadyRunning", ex.ErrorId);
+        vm.RequestShutdown();
+        Assert.Equal(1, devices.ShutdownRequests);
+        vm.TurnOff();
+        Assert.Throws<VmException>(vm.RequestShutdown);
+        vm.Start();
+        Assert.Equal(VmState.Running, vm.State);
+        vm.TurnOff();
+        Assert.Equal(VmState.Stopped, vm.State);
+    }
+
+    [KvmFact]
+    public void ImageNoLoaderAcceptsFailsTheStartAndReleasesEverything()
+    {
+        int fds = OpenFds();
+        var devices = new TestGuestDevices();
+        var bad = new MultibootImage().Build(0x5000); // entry outside the image
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(bad)), devices.Hooks());
+        var ex = Assert.Throws<VmException>(vm.Start);
+        Assert.Equal("InvalidKernelImage", ex.ErrorId);
+        Assert.Equal(VmState.Failed, vm.State);
+        Assert.Equal(fds, OpenFds());
+    }
+
+    [KvmFact]
+    public void FiftyStartStopCyclesLeakNoFdsThreadsOrMappings()
+    {
+        var kernel = Kernel(KvmGuests.Basic());
+        void Cycle()
+        {
+            var devices = new TestGuestDevices();
+            using var vm = new VirtualMachine(KvmGuests.Config(kernel, cpus: 2, memoryMB: 64), devices.Hooks());
+            vm.Start();
+            Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+            Assert.Equal(42, vm.ExitCode);
+        }
+        for (int i = 0; i < 3; i++)
+            Cycle();
+        int fds = OpenFds(), threads = Threads(), maps = Mappings();
+        for (int i = 0; i < 50; i++)
+            Cycle();
+        Assert.Equal(fds, OpenFds());
+        Assert.InRange(Threads(), 0, threads + 3);
+        // One cycle maps guest RAM and two kvm_run pages: a leak would add >= 150 lines.
+        Assert.InRange(Mappings(), 0, maps + 20);
+    }
+
+    private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
+
+    private static int Threads() => Directory.GetDirectories("/proc/self/task").Length;
+
+    private static int Mappings() => File.ReadAllLines("/proc/self/maps").Length;
+}
