@@ -49,7 +49,7 @@ internal static class MachineBuilder
                 m.Vm.SetUserMemoryRegion((uint)i, m.Memory.Regions[i].GuestAddress, m.Memory.Regions[i].Size, m.Memory.HostAddress(i));
             m.Interrupts = m.Own(new KvmInterruptSink(m.Vm));
 
-            m.Devices = new MachineDevices(m.Pio, m.Mmio, m.Memory, m.Interrupts, console,
+            m.Devices = new MachineDevices(m.Vm, m.Pio, m.Mmio, m.Memory, m.Interrupts, console,
                 status => stop(new VcpuStopRequest(VmState.Stopped, status, null)),
                 () => stop(new VcpuStopRequest(VmState.Stopped, null, null)));
             (hooks?.RegisterDevices ?? LegacyDevices.Register)(m.Devices);

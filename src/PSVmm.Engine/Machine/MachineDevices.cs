@@ -1,5 +1,6 @@
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Interrupts;
+using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Memory;
 
 namespace PSVmm.Engine.Machine;
@@ -9,9 +10,10 @@ internal delegate void ConsoleInputSink(ReadOnlySpan<byte> data);
 /// <summary>What device registration gets from the machine, and the hooks it hands back.</summary>
 internal sealed class MachineDevices
 {
-    public MachineDevices(IoBus pio, IoBus mmio, IGuestMemory memory, IInterruptSink interrupts, ConsoleLog console,
+    public MachineDevices(KvmVm vm, IoBus pio, IoBus mmio, IGuestMemory memory, IInterruptSink interrupts, ConsoleLog console,
         Action<int> exitRequested, Action resetRequested)
     {
+        Vm = vm;
         Pio = pio;
         Mmio = mmio;
         Memory = memory;
@@ -21,6 +23,8 @@ internal sealed class MachineDevices
         ResetRequested = resetRequested;
     }
 
+    /// <summary>The KVM VM, for devices that bind ioeventfds (KVM_IOEVENTFD) or irqfds themselves.</summary>
+    public KvmVm Vm { get; }
     public IoBus Pio { get; }
     public IoBus Mmio { get; }
     public IGuestMemory Memory { get; }

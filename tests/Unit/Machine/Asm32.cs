@@ -25,6 +25,7 @@ internal static class Asm32
     public static byte[] Popcnt => [0xF3, 0x0F, 0xB8, 0xC3];
     public static byte[] HltLoop => [0xF4, 0xEB, 0xFD];
     public static byte[] Cli => [0xFA];
+    public static byte[] Sti => [0xFB];
 
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 

@@ -9,7 +9,8 @@ internal static class KvmGuests
 {
     public const uint ScratchMmio = (uint)MemoryLayout.TestDeviceMmioAddress + 0x10;
     private const int Message = 0x300;
-    private const int Gdt = 0x400, Gdtr = 0x420, Idt = 0x500, Idtr = 0x600, Handler = 0x700;
+    private const int Gdt = 0x400, Gdtr = 0x420, Idtr = 0x440, Idt = 0x800, Handler = 0xC00;
+    public const byte MsiVector = 0x40;
     public const string RepMessage = "\nrep\n";
 
     /// <summary>Port output, string I/O, MMIO write and read, then exit status 42.</summary>
@@ -47,16 +48,35 @@ internal static class KvmGuests
         .Put(MultibootImage.PayloadStart, halt ? Concat(Cli, [0xF4, 0xEB, 0xFD]) : [0xEB, 0xFE])
         .Build(MultibootImage.PayloadStart);
 
-    private static byte[] WithTables(byte[] body, byte[] breakpointHandler)
+    /// <summary>
+    /// Enables the LAPIC, sets IF, asks the device double (port 0xF1) for an MSI with vector
+    /// 0x40 and halts; the vector's handler writes 0x515 and exits 0.
+    /// </summary>
+    public static byte[] MsiRoundTrip() => WithTables(
+        Concat(MovMemImm32((uint)MemoryLayout.LapicAddress + 0xF0, 0x1FF), Sti, MovAl(1), OutAl(0xF1), HltLoop),
+        HltLoop,
+        (MsiVector, Concat(MovEax(0x515), OutEax(0xF0), MovAl(0), OutAl(0xF4), HltLoop)));
+
+    /// <summary>Writes 1 to the test MMIO page at 0x100 and 2 to port 0xF8 (both caught by ioeventfds in the test), then exits 5.</summary>
+    public static byte[] IoeventfdWrites() => new MultibootImage()
+        .Put(MultibootImage.PayloadStart, Concat(
+            MovMemImm32((uint)MemoryLayout.TestDeviceMmioAddress + 0x100, 1),
+            MovAl(2), OutAl(0xF8),
+            MovAl(5), OutAl(0xF4), HltLoop))
+        .Build(MultibootImage.PayloadStart);
+
+    private static byte[] WithTables(byte[] body, byte[] breakpointHandler, (byte Vector, byte[] Code)? extra = null)
     {
         var image = new MultibootImage()
             .Put(Gdt, FlatGdt())
             .Put(Gdtr, TablePointer(23, MultibootImage.Address(Gdt)))
-            .Put(Idtr, TablePointer(32 * 8 - 1, MultibootImage.Address(Idt)))
+            .Put(Idtr, TablePointer(0x80 * 8 - 1, MultibootImage.Address(Idt)))
             .Put(Idt + 3 * 8, InterruptGate(MultibootImage.Address(Handler)))
             .Put(Handler, breakpointHandler)
             .Put(MultibootImage.PayloadStart, Concat(
                 MovEsp(0x90000), Lgdt(MultibootImage.Address(Gdtr)), Lidt(MultibootImage.Address(Idtr)), body));
+        if (extra is { } x)
+            image.Put(Idt + x.Vector * 8, InterruptGate(MultibootImage.Address(Handler + 0x100))).Put(Handler + 0x100, x.Code);
         return image.Build(MultibootImage.PayloadStart);
     }
 

@@ -23,20 +23,26 @@ internal sealed class TestGuestDevices
         get { lock (_lock) return [.. _scratch]; }
     }
 
-    public MachineHooks Hooks(Engine.Kvm.Emulation.InstructionDecodeFunc? decode = null) => new()
+    /// <summary>The machine's devices, captured at registration.</summary>
+    public MachineDevices? Machine { get; private set; }
+
+    public MachineHooks Hooks(Engine.Kvm.Emulation.InstructionDecodeFunc? decode = null, Action<MachineDevices>? more = null) => new()
     {
-        RegisterDevices = Register,
+        RegisterDevices = d => { Register(d); more?.Invoke(d); },
         Decode = decode,
     };
 
     private void Register(MachineDevices d)
     {
+        Machine = d;
         d.Pio.Register(MemoryLayout.Com1Port, 8, new Region((o, data) => { if (o == 0) d.Console.Append(data[0]); }, (o, data) => data.Fill(o == 5 ? (byte)0x60 : (byte)0)), "com1-double");
         d.Pio.Register(MemoryLayout.TestDevicePort, 8, new Region((o, data) =>
         {
             uint v = data.Length switch { 1 => data[0], 2 => BinaryPrimitives.ReadUInt16LittleEndian(data), _ => BinaryPrimitives.ReadUInt32LittleEndian(data) };
             if (o == 0)
                 lock (_lock) _scratch.Add(v);
+            else if (o == 1)
+                d.Interrupts.SignalMsi(MemoryLayout.LapicAddress, KvmGuests.MsiVector);
             else if (o == 4)
                 d.ExitRequested((int)v);
         }, (o, data) => data.Fill(0)), "test-ports-double");

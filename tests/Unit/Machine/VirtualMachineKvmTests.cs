@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Machine;
 using Xunit;
@@ -88,6 +89,56 @@ public sealed class VirtualMachineKvmTests : IDisposable
         Assert.Contains("F30FB8C3", vm.FailureReason);
         Assert.Matches("RIP 0x1001[0-9a-f]{2}", vm.FailureReason);
         Assert.Contains(vm.FailureReason!, vm.Console.Text);
+    }
+
+    [KvmFact]
+    public void MsiFromADeviceReachesTheGuestThroughAnIrqfdRoute()
+    {
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.MsiRoundTrip())), devices.Hooks(KvmGuests.Int3Only));
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
+        Assert.Equal(0, vm.ExitCode);
+        Assert.Equal([0x515u], devices.Scratch);
+        var sink = Assert.IsType<KvmInterruptSink>(devices.Machine!.Interrupts);
+        Assert.Equal(0, sink.FallbackMsiCount);
+        var route = Assert.Single(sink.RoutingTable.MsiRoutes);
+        Assert.Equal(MemoryLayout.FirstMsiGsi, route.Key);
+        Assert.Equal(MemoryLayout.LapicAddress, route.Value.Address);
+        Assert.Equal(16 + 24 + 1, sink.RoutingTable.ToNative().Length);
+    }
+
+    [KvmFact]
+    public unsafe void IoeventfdsCatchGuestWritesWithoutAnExit()
+    {
+        var devices = new TestGuestDevices();
+        int mmioFd = Tmds.Linux.LibC.eventfd(0, Tmds.Linux.LibC.EFD_CLOEXEC | Tmds.Linux.LibC.EFD_NONBLOCK);
+        int pioFd = Tmds.Linux.LibC.eventfd(0, Tmds.Linux.LibC.EFD_CLOEXEC | Tmds.Linux.LibC.EFD_NONBLOCK);
+        try
+        {
+            var hooks = devices.Hooks(more: d =>
+            {
+                d.Vm.SetIoeventfd(mmioFd, MemoryLayout.TestDeviceMmioAddress + 0x100, 4, pio: false, dataMatch: null);
+                d.Vm.SetIoeventfd(pioFd, 0xF8, 1, pio: true, dataMatch: 2);
+            });
+            using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.IoeventfdWrites())), hooks);
+            vm.Start();
+            Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+            Assert.Equal(5, vm.ExitCode);
+            ulong count = 0;
+            Assert.Equal(8, (long)Tmds.Linux.LibC.read(mmioFd, &count, 8));
+            Assert.Equal(1UL, count);
+            Assert.Equal(8, (long)Tmds.Linux.LibC.read(pioFd, &count, 8));
+            Assert.Equal(1UL, count);
+            Assert.Equal(0, devices.MmioPage[0x100]);
+            Assert.Equal(0, vm.GetVcpus()[0].MmioExits);
+        }
+        finally
+        {
+            Tmds.Linux.LibC.close(mmioFd);
+            Tmds.Linux.LibC.close(pioFd);
+        }
     }
 
     [KvmFact]
