@@ -18,6 +18,9 @@ internal static class Asm32
     public static byte[] Lgdt(uint address) => [0x0F, 0x01, 0x15, .. BitConverter.GetBytes(address)];
     public static byte[] Lidt(uint address) => [0x0F, 0x01, 0x1D, .. BitConverter.GetBytes(address)];
     public static byte[] RepOutsb => [0xF3, 0x6E];
+    public static byte[] RepMovsb => [0xF3, 0xA4];
+    public static byte[] MovEdi(uint v) => [0xBF, .. BitConverter.GetBytes(v)];
+    public static byte[] JmpSelf => [0xEB, 0xFE];
     public static byte[] Cld => [0xFC];
     public static byte[] Int3 => [0xCC];
     public static byte[] PopEax => [0x58];

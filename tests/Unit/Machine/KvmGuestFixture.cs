@@ -43,6 +43,28 @@ internal static class KvmGuests
     /// <summary>popcnt at CPL0 (rejected by PVM's emulator), then exit 7.</summary>
     public static byte[] PopcntAtCpl0() => WithTables(Concat(Popcnt, MovAl(7), OutAl(0xF4), HltLoop), HltLoop);
 
+    /// <summary>
+    /// The boot CPU wakes every other CPU with INIT-SIPI-SIPI (Intel SDM Vol. 3A §9.4.4.1) into a
+    /// real-mode trampoline at 0x8000 that writes 0xA9 to the scratch port and halts; the boot CPU spins.
+    /// </summary>
+    public static byte[] StartApplicationProcessors()
+    {
+        const int trampoline = 0x300;
+        byte[] ap = [0xB0, 0xA9, 0xE6, 0xF0, 0xFA, 0xF4, 0xEB, 0xFD]; // mov al,0xA9; out 0xF0,al; cli; hlt; jmp
+        uint icr = (uint)MemoryLayout.LapicAddress + 0x300;
+        return new MultibootImage()
+            .Put(trampoline, ap)
+            .Put(MultibootImage.PayloadStart, Concat(
+                MovEsp(0x90000),
+                MovEsi(MultibootImage.Address(trampoline)), MovEdi(0x8000), MovEcx((uint)ap.Length), Cld, RepMovsb,
+                MovMemImm32((uint)MemoryLayout.LapicAddress + 0xF0, 0x1FF),
+                MovMemImm32(icr, 0x000C4500),   // INIT, all excluding self
+                MovMemImm32(icr, 0x000C4608),   // start-up, vector 0x08 -> 0x8000
+                MovMemImm32(icr, 0x000C4608),
+                JmpSelf))
+            .Build(MultibootImage.PayloadStart);
+    }
+
     /// <summary>Never exits: `jmp $` (busy) or `cli; hlt` (blocked in the kernel).</summary>
     public static byte[] Spin(bool halt) => new MultibootImage()
         .Put(MultibootImage.PayloadStart, halt ? Concat(Cli, [0xF4, 0xEB, 0xFD]) : [0xEB, 0xFE])

@@ -158,6 +158,23 @@ public sealed class VirtualMachineKvmTests : IDisposable
         }
     }
 
+    [KvmFact]
+    public void ApplicationProcessorsStartOnInitSipi()
+    {
+        const int cpus = 4;
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.StartApplicationProcessors()), cpus), devices.Hooks());
+        vm.Start();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (devices.Scratch.Count < cpus - 1 && DateTime.UtcNow < deadline && vm.State == VmState.Running)
+            Thread.Sleep(20);
+        var vcpus = vm.GetVcpus();
+        vm.TurnOff();
+        Assert.True(vm.FailureReason is null, vm.FailureReason);
+        Assert.Equal(Enumerable.Repeat(0xA9u, cpus - 1), devices.Scratch);
+        Assert.All(vcpus.Skip(1), v => Assert.Equal(1, v.IoExits));
+    }
+
     [KvmTheory]
     [InlineData(false)]
     [InlineData(true)]
