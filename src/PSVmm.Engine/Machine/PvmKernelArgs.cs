@@ -5,7 +5,7 @@ namespace PSVmm.Engine.Machine;
 /// features at CPL0 there, so the kernel is told not to use the instructions the CPL0 emulator
 /// rejects, plus options that save minutes of emulated boot. The user's own settings win.
 /// </summary>
-public static class PvmKernelArgs
+internal static class PvmKernelArgs
 {
     public static IReadOnlyList<string> Arguments { get; } =
     [

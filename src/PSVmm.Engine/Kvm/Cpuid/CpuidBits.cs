@@ -1,7 +1,7 @@
 namespace PSVmm.Engine.Kvm.Cpuid;
 
 /// <summary>CPUID leaves and feature bits used by the profiles (Intel SDM Vol. 2A, CPUID; Linux Documentation/virt/kvm/x86/cpuid.rst).</summary>
-public static class CpuidBits
+internal static class CpuidBits
 {
     public const uint LeafFeatures = 0x1;
     public const uint LeafExtendedFeatures = 0x7;

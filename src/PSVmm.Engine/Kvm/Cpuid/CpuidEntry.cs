@@ -3,7 +3,7 @@ using PSVmm.Engine.Kvm.Native;
 namespace PSVmm.Engine.Kvm.Cpuid;
 
 /// <summary>One CPUID leaf/subleaf as KVM describes it (kvm_cpuid_entry2).</summary>
-public sealed record CpuidEntry(uint Function, uint Index, uint Flags, uint Eax, uint Ebx, uint Ecx, uint Edx)
+internal sealed record CpuidEntry(uint Function, uint Index, uint Flags, uint Eax, uint Ebx, uint Ecx, uint Edx)
 {
     /// <summary>KVM_CPUID_FLAG_SIGNIFCANT_INDEX: the subleaf (ECX) selects this entry.</summary>
     public const uint FlagSignificantIndex = 1;

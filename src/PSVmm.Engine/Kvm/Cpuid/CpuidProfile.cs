@@ -10,7 +10,7 @@ namespace PSVmm.Engine.Kvm.Cpuid;
 /// so for Linux the kernel command line does the real work; the profile keeps what KVM reports
 /// honest and is what a VT host applies.
 /// </summary>
-public static class CpuidProfile
+internal static class CpuidProfile
 {
     /// <summary>Auto becomes Pvm when the kvm_pvm module is loaded, else Host.</summary>
     public static CpuProfile Resolve(CpuProfile requested, Func<bool>? isPvmHost = null)

@@ -1,7 +1,7 @@
 namespace PSVmm.Engine.Kvm.Native;
 
 /// <summary>A KVM or libc call failed; <see cref="Errno"/> is the errno it left.</summary>
-public sealed class KvmException : Exception
+internal sealed class KvmException : Exception
 {
     public KvmException(string operation, int errno)
         : base($"{operation} failed: {Describe(errno)} (errno {errno}).")
