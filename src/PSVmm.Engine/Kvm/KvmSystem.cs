@@ -14,9 +14,9 @@ internal sealed unsafe class KvmSystem : IDisposable
     private KvmSystem(int fd) => _fd = fd;
 
     /// <summary>Opens /dev/kvm and checks the API version (api.rst §4.1: it must be 12).</summary>
-    public static KvmSystem Open()
+    public static KvmSystem Open(string path = DevicePath)
     {
-        int fd = Sys.Open(DevicePath, LibC.O_RDWR | LibC.O_CLOEXEC);
+        int fd = Sys.Open(path, LibC.O_RDWR | LibC.O_CLOEXEC);
         var kvm = new KvmSystem(fd);
         try
         {

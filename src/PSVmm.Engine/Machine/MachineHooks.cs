@@ -11,6 +11,9 @@ internal sealed class MachineHooks
     /// <summary>When set, called instead of registering Serial8250, I8042 and TestDevice.</summary>
     public Action<MachineDevices>? RegisterDevices { get; init; }
 
+    /// <summary>When set, opened instead of /dev/kvm.</summary>
+    public string? KvmDevicePath { get; init; }
+
     /// <summary>When set, used instead of <see cref="InstructionDecoder.Decode"/>.</summary>
     public InstructionDecodeFunc? Decode { get; init; }
 }

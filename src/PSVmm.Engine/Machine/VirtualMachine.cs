@@ -243,17 +243,17 @@ public sealed class VirtualMachine : IDisposable
     {
         try
         {
-            return KvmSystem.Open();
+            return KvmSystem.Open(_hooks?.KvmDevicePath ?? KvmSystem.DevicePath);
         }
         catch (KvmException e) when (e.Errno == 2 || e.Errno == 19 || e.Errno == 6)
         {
             throw new VmException("KvmNotAvailable", VmErrorCategory.ResourceUnavailable,
-                $"{KvmSystem.DevicePath} does not exist: KVM is not available on this host (load kvm_intel, kvm_amd or kvm_pvm).", e);
+                $"{_hooks?.KvmDevicePath ?? KvmSystem.DevicePath} does not exist: KVM is not available on this host (load kvm_intel, kvm_amd or kvm_pvm).", e);
         }
         catch (KvmException e) when (e.Errno == 13 || e.Errno == 1)
         {
             throw new VmException("KvmAccessDenied", VmErrorCategory.PermissionDenied,
-                $"No permission to open {KvmSystem.DevicePath}: add the user to the kvm group.", e);
+                $"No permission to open {_hooks?.KvmDevicePath ?? KvmSystem.DevicePath}: add the user to the kvm group.", e);
         }
     }
 
