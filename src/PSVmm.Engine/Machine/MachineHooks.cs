@@ -11,6 +11,9 @@ internal sealed class MachineHooks
     /// <summary>When set, called instead of registering Serial8250, I8042 and TestDevice.</summary>
     public Action<MachineDevices>? RegisterDevices { get; init; }
 
+    /// <summary>When set, loads the guest instead of the kernel-image loaders and returns the boot vCPU's entry state.</summary>
+    public Func<Memory.IGuestMemory, Boot.EntryState>? Load { get; init; }
+
     /// <summary>When set, opened instead of /dev/kvm.</summary>
     public string? KvmDevicePath { get; init; }
 

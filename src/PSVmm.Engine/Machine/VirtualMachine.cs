@@ -83,7 +83,9 @@ public sealed class VirtualMachine : IDisposable
             var profile = CpuidProfile.Resolve(Config.CpuProfile);
             var kvm = OpenKvm();
             machine = MachineBuilder.Build(kvm, Config, profile, Console, _hooks, RequestStop, OnVcpuExited);
-            var loaded = GuestLoader.Load(machine.Memory, Config, profile);
+            var loaded = _hooks?.Load is { } load
+                ? new GuestLoader.Loaded(load(machine.Memory), Config.KernelArgs)
+                : GuestLoader.Load(machine.Memory, Config, profile);
             MachineBuilder.SetBootState(machine.Vcpus[0], loaded.Entry);
             lock (_lock)
             {

@@ -52,6 +52,30 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
+    public void Long64EntryRunsWithRsiAndTheLoadersPageTables()
+    {
+        var devices = new TestGuestDevices();
+        // mov eax, esi; out 0xF0, eax; mov rax, [0x100800]; out 0xF0, eax; mov al, 64; out 0xF4, al; hlt
+        byte[] code = [0x89, 0xF0, 0xE7, 0xF0, 0x48, 0x8B, 0x04, 0x25, 0x00, 0x08, 0x10, 0x00, 0xE7, 0xF0, 0xB0, 64, 0xE6, 0xF4, 0xF4];
+        var hooks = new MachineHooks
+        {
+            RegisterDevices = devices.Hooks().RegisterDevices,
+            Load = memory =>
+            {
+                var entry = LongModeGuest.Load(memory, code);
+                memory.Write<uint>(0x100800, 0x600D);
+                return entry;
+            },
+        };
+        using var vm = new VirtualMachine(KvmGuests.Config("unused"), hooks);
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
+        Assert.Equal(64, vm.ExitCode);
+        Assert.Equal([(uint)LongModeGuest.ZeroPage, 0x600Du], devices.Scratch);
+    }
+
+    [KvmFact]
     public void Int3AtCpl0RunsTheGuestsBreakpointHandler()
     {
         var devices = new TestGuestDevices();
