@@ -106,6 +106,15 @@ internal static class KvmGuests
     public static DecodedInstruction Int3Only(ReadOnlySpan<byte> bytes) =>
         bytes.Length > 0 && bytes[0] == 0xCC ? new DecodedInstruction(InstructionKind.Int3, 1) : new DecodedInstruction(InstructionKind.Unknown, 0);
 
+    /// <summary>A decoder double for fwait (9B), stac (0F 01 CB) and clac (0F 01 CA).</summary>
+    public static DecodedInstruction FwaitStacClac(ReadOnlySpan<byte> b) => b switch
+    {
+        [0x9B, ..] => new DecodedInstruction(InstructionKind.Fwait, 1),
+        [0x0F, 0x01, 0xCB, ..] => new DecodedInstruction(InstructionKind.Stac, 3),
+        [0x0F, 0x01, 0xCA, ..] => new DecodedInstruction(InstructionKind.Clac, 3),
+        _ => new DecodedInstruction(InstructionKind.Unknown, 0),
+    };
+
     public static string WriteTemp(byte[] image)
     {
         string path = Path.Combine(Path.GetTempPath(), $"psvmm-test-{Guid.NewGuid():N}.elf");

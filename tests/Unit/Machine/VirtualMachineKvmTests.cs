@@ -94,6 +94,28 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
+    public void FwaitIsSkippedAndStacClacSetAndClearAc()
+    {
+        if (!CpuidProfile.IsPvmHost())
+            return; // with VT these run natively (or fault by the CPU's rules): nothing of PSVmm's to observe
+        // fwait; stac; pushfd; pop eax; out 0xF0, eax; clac; pushfd; pop eax; out 0xF0, eax; mov al, 9; out 0xF4, al
+        byte[] code = [0x9B, 0x0F, 0x01, 0xCB, 0x9C, 0x58, 0xE7, 0xF0, 0x0F, 0x01, 0xCA, 0x9C, 0x58, 0xE7, 0xF0, 0xB0, 9, 0xE6, 0xF4, 0xF4];
+        var image = new MultibootImage().Put(MultibootImage.PayloadStart, Asm32.Concat(Asm32.MovEsp(0x90000), code)).Build(MultibootImage.PayloadStart);
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(image)), devices.Hooks(KvmGuests.FwaitStacClac));
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
+        Assert.Equal(9, vm.ExitCode);
+        const uint ac = 1 << 18;
+        Assert.Equal([ac, 0u], devices.Scratch.Select(f => f & ac));
+        var fixups = vm.GetVcpus()[0].EmulationFixups;
+        Assert.Equal(1, fixups["Fwait"]);
+        Assert.Equal(1, fixups["Stac"]);
+        Assert.Equal(1, fixups["Clac"]);
+    }
+
+    [KvmFact]
     public void UnhandledEmulationFailureFailsTheVmNamingRipAndBytes()
     {
         var devices = new TestGuestDevices();
