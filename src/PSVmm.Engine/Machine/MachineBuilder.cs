@@ -42,9 +42,10 @@ internal static class MachineBuilder
             if (maxVcpus > 0 && config.CpuCount > maxVcpus)
                 throw new VmException("InvalidCpuCount", VmErrorCategory.InvalidArgument, $"KVM supports at most {maxVcpus} vCPUs here.");
 
+            // Owned in this order so that release goes vCPUs, interrupt sink, VM, then the RAM the VM mapped.
+            m.Memory = m.Own(new GuestMemory(MemoryLayout.RamRegions((ulong)config.MemoryMB * MiB)));
             m.Vm = m.Own(kvm.CreateVm());
             CreatePlatform(m.Vm);
-            m.Memory = m.Own(new GuestMemory(MemoryLayout.RamRegions((ulong)config.MemoryMB * MiB)));
             for (int i = 0; i < m.Memory.Regions.Count; i++)
                 m.Vm.SetUserMemoryRegion((uint)i, m.Memory.Regions[i].GuestAddress, m.Memory.Regions[i].Size, m.Memory.HostAddress(i));
             m.Interrupts = m.Own(new KvmInterruptSink(m.Vm));

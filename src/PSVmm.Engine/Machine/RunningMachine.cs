@@ -36,7 +36,7 @@ internal sealed class RunningMachine : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        // Reverse order: vCPUs and the interrupt sink before the VM, the VM before its memory.
+        // Reverse order of creation (see MachineBuilder).
         for (int i = _owned.Count - 1; i >= 0; i--)
         {
             try
