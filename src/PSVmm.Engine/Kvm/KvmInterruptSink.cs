@@ -24,7 +24,14 @@ internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
     private bool _routingBroken;
     private bool _disposed;
 
-    public KvmInterruptSink(KvmVm vm) => _vm = vm;
+    private readonly int _maxRoutes;
+
+    /// <param name="maxRoutes">how many distinct MSI messages get an irqfd route before KVM_SIGNAL_MSI is used</param>
+    public KvmInterruptSink(KvmVm vm, int maxRoutes = MaxMsiRoutes)
+    {
+        _vm = vm;
+        _maxRoutes = maxRoutes;
+    }
 
     /// <summary>MSIs that fell back to KVM_SIGNAL_MSI (no irqfd route).</summary>
     public long FallbackMsiCount => Interlocked.Read(ref _fallbacks);
@@ -65,7 +72,7 @@ internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
             if (_eventFds.TryGetValue(key, out fd))
                 return true;
             fd = -1;
-            if (_disposed || _routingBroken || _eventFds.Count >= MaxMsiRoutes)
+            if (_disposed || _routingBroken || _eventFds.Count >= _maxRoutes)
                 return false;
             uint gsi = _nextGsi;
             int eventFd = -1;

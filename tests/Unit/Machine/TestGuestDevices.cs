@@ -32,9 +32,17 @@ internal sealed class TestGuestDevices
         Decode = decode,
     };
 
+    /// <summary>When set, the MSI trigger goes through a sink without irqfd routes (the KVM_SIGNAL_MSI path).</summary>
+    public Engine.Kvm.KvmInterruptSink? DirectSink { get; private set; }
+
+    public bool UseDirectMsi { get; init; }
+
     private void Register(MachineDevices d)
     {
         Machine = d;
+        var msi = d.Interrupts;
+        if (UseDirectMsi)
+            msi = DirectSink = new Engine.Kvm.KvmInterruptSink(d.Vm, maxRoutes: 0);
         d.Pio.Register(MemoryLayout.Com1Port, 8, new Region((o, data) => { if (o == 0) d.Console.Append(data[0]); }, (o, data) => data.Fill(o == 5 ? (byte)0x60 : (byte)0)), "com1-double");
         d.Pio.Register(MemoryLayout.TestDevicePort, 8, new Region((o, data) =>
         {
@@ -42,7 +50,7 @@ internal sealed class TestGuestDevices
             if (o == 0)
                 lock (_lock) _scratch.Add(v);
             else if (o == 1)
-                d.Interrupts.SignalMsi(MemoryLayout.LapicAddress, KvmGuests.MsiVector);
+                msi.SignalMsi(MemoryLayout.LapicAddress, KvmGuests.MsiVector);
             else if (o == 4)
                 d.ExitRequested((int)v);
         }, (o, data) => data.Fill(0)), "test-ports-double");

@@ -156,6 +156,19 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
+    public void MsiWithoutARouteFallsBackToSignalMsi()
+    {
+        var devices = new TestGuestDevices { UseDirectMsi = true };
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.MsiRoundTrip())), devices.Hooks(KvmGuests.Int3Only));
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
+        Assert.Equal([0x515u], devices.Scratch);
+        Assert.Equal(1, devices.DirectSink!.FallbackMsiCount);
+        Assert.Empty(devices.DirectSink.RoutingTable.MsiRoutes);
+    }
+
+    [KvmFact]
     public unsafe void IoeventfdsCatchGuestWritesWithoutAnExit()
     {
         var devices = new TestGuestDevices();
