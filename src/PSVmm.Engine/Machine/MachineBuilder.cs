@@ -63,7 +63,7 @@ internal static class MachineBuilder
                 var vcpu = m.Own(m.Vm.CreateVcpu(i, runSize));
                 m.Vcpus.Add(vcpu);
                 ConfigureVcpu(vcpu, CpuidProfile.ForVcpu(supported, (uint)i, config.CpuCount, profile));
-                var emulation = new EmulationFailureHandler(m.Memory, decode);
+                var emulation = new EmulationFailureHandler(m.Memory, decode, useReportedBytes: !(hooks?.IgnoreReportedInstructionBytes ?? false));
                 m.Threads.Add(new VcpuThread(vcpu, m.Pio, m.Mmio, emulation, stop, vcpuExited, config.Name));
             }
             return m;

@@ -14,6 +14,9 @@ internal sealed class MachineHooks
     /// <summary>When set, loads the guest instead of the kernel-image loaders and returns the boot vCPU's entry state.</summary>
     public Func<Memory.IGuestMemory, Boot.EntryState>? Load { get; init; }
 
+    /// <summary>True: emulation failures read instruction bytes through KVM_TRANSLATE even when kvm_run carries them.</summary>
+    public bool IgnoreReportedInstructionBytes { get; init; }
+
     /// <summary>When set, opened instead of /dev/kvm.</summary>
     public string? KvmDevicePath { get; init; }
 

@@ -28,10 +28,14 @@ internal sealed class EmulationFailureHandler
     private readonly IGuestMemory _memory;
     private readonly InstructionDecodeFunc _decode;
 
-    public EmulationFailureHandler(IGuestMemory memory, InstructionDecodeFunc decode)
+    private readonly bool _useReportedBytes;
+
+    /// <param name="useReportedBytes">false: always read the bytes from guest memory through KVM_TRANSLATE</param>
+    public EmulationFailureHandler(IGuestMemory memory, InstructionDecodeFunc decode, bool useReportedBytes = true)
     {
         _memory = memory;
         _decode = decode;
+        _useReportedBytes = useReportedBytes;
     }
 
     public unsafe EmulationOutcome Handle(KvmVcpu vcpu)
@@ -77,7 +81,7 @@ internal sealed class EmulationFailureHandler
         uint ndata = *(uint*)(run + KvmRunLayout.InternalNdata);
         ulong flags = *(ulong*)(run + KvmRunLayout.EmulationFlags);
         int size = run[KvmRunLayout.EmulationInsnSize];
-        if (ndata >= 3 && (flags & KvmRunLayout.EmulationFlagInstructionBytes) != 0 && size > 0 && size <= MaxInstructionLength)
+        if (_useReportedBytes && ndata >= 3 && (flags & KvmRunLayout.EmulationFlagInstructionBytes) != 0 && size > 0 && size <= MaxInstructionLength)
             return new ReadOnlySpan<byte>(run + KvmRunLayout.EmulationInsnBytes, size).ToArray();
 
         var sregs = vcpu.GetSregs();
