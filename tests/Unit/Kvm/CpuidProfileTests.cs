@@ -31,9 +31,26 @@ public class CpuidProfileTests
     {
         var list = CpuidProfile.ForVcpu(Supported, 5, 8, CpuProfile.Host);
         Assert.Equal(5u, Find(list, LeafFeatures).Ebx >> 24);
-        Assert.Equal(0x0B0C0Du, Find(list, LeafFeatures).Ebx & 0xFFFFFF);
+        Assert.Equal(0x0Du, Find(list, LeafFeatures).Ebx & 0xFF);
         Assert.Equal(5u, Find(list, LeafExtendedTopology, 0).Edx);
         Assert.Equal(5u, Find(list, LeafExtendedTopology, 1).Edx);
+    }
+
+    [Theory]
+    [InlineData(1, 0u, 1u)]
+    [InlineData(2, 1u, 2u)]
+    [InlineData(6, 3u, 8u)]
+    [InlineData(8, 3u, 8u)]
+    public void TopologyIsOnePackageOfSingleThreadCores(int cpus, uint coreShift, uint addressable)
+    {
+        var list = CpuidProfile.ForVcpu(Supported, 1, cpus, CpuProfile.Host);
+        var l1 = Find(list, LeafFeatures);
+        Assert.Equal(addressable, (l1.Ebx >> 16) & 0xFF);
+        Assert.Equal(cpus > 1, Has(l1.Edx, Htt));
+        var smt = Find(list, LeafExtendedTopology, 0);
+        Assert.Equal((0u, 1u, 0x100u), (smt.Eax, smt.Ebx, smt.Ecx));
+        var core = Find(list, LeafExtendedTopology, 1);
+        Assert.Equal((coreShift, (uint)cpus, 0x201u), (core.Eax, core.Ebx, core.Ecx));
     }
 
     [Fact]

@@ -16,6 +16,9 @@ internal static class CpuidBits
     public const int Pclmulqdq = 1, Ssse3 = 9, Fma = 12, Sse41 = 19, Sse42 = 20, Movbe = 22, Popcnt = 23,
         Aes = 25, Xsave = 26, Osxsave = 27, Avx = 28, F16c = 29, Hypervisor = 31;
 
+    // Leaf 1 EDX.
+    public const int Htt = 28;
+
     // Leaf 7.0 EBX.
     public const int Fsgsbase = 0, Bmi1 = 3, Avx2 = 5, Bmi2 = 8, Erms = 9, Invpcid = 10, Avx512F = 16,
         Avx512Dq = 17, Adx = 19, Smap = 20, Avx512Ifma = 21, Clwb = 24, Avx512Pf = 26, Avx512Er = 27,

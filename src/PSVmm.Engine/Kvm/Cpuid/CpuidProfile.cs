@@ -30,7 +30,7 @@ internal static class CpuidProfile
         var result = new List<CpuidEntry>(supported.Count);
         foreach (var entry in supported)
         {
-            var e = WithApicId(entry, apicId);
+            var e = WithTopology(WithApicId(entry, apicId), cpuCount);
             if (entry.Function == LeafFeatures)
                 e = e with { Ecx = e.Ecx | Bit(Hypervisor) };
             if (profile == CpuProfile.Pvm)
@@ -49,6 +49,34 @@ internal static class CpuidProfile
         LeafExtendedTopology or LeafV2ExtendedTopology => e with { Edx = apicId },
         _ => e,
     };
+
+    /// <summary>
+    /// One package of <paramref name="cpuCount"/> single-thread cores, whatever the host's
+    /// topology: leaf 1 EBX[23:16] and EDX.HTT, and the SMT and core levels of leaves 0xB/0x1F
+    /// (Intel SDM Vol. 3A §9.9.1: EAX = x2APIC id shift to the next level, EBX = logical
+    /// processors at this level, ECX = level type &lt;&lt; 8 | level number).
+    /// </summary>
+    public static CpuidEntry WithTopology(CpuidEntry e, int cpuCount)
+    {
+        uint count = (uint)Math.Clamp(cpuCount, 1, 255);
+        uint shift = (uint)System.Numerics.BitOperations.Log2(System.Numerics.BitOperations.RoundUpToPowerOf2(count));
+        switch (e.Function)
+        {
+            case LeafFeatures:
+                uint ebx = (e.Ebx & 0xFF00_FFFF) | (Math.Min(1u << (int)shift, 255u) << 16);
+                uint edx = count > 1 ? e.Edx | Bit(Htt) : e.Edx & ~Bit(Htt);
+                return e with { Ebx = ebx, Edx = edx };
+            case LeafExtendedTopology or LeafV2ExtendedTopology:
+                return e.Index switch
+                {
+                    0 => e with { Eax = 0, Ebx = 1, Ecx = (1u << 8) | 0 },
+                    1 => e with { Eax = shift, Ebx = count, Ecx = (2u << 8) | 1 },
+                    _ => e with { Eax = 0, Ebx = 0, Ecx = e.Index & 0xFF },
+                };
+            default:
+                return e;
+        }
+    }
 
     /// <summary>Clears the features whose instructions the PVM CPL0 emulator rejects (PLATFORM.md).</summary>
     public static CpuidEntry WithoutPvmRejectedFeatures(CpuidEntry e)
