@@ -75,6 +75,45 @@ public sealed class VirtualMachineKvmTests : IDisposable
         Assert.Equal([(uint)LongModeGuest.ZeroPage, 0x600Du], devices.Scratch);
     }
 
+    /// <summary>
+    /// The standard wiring: COM1 output reaches the console log and the test device's exit port
+    /// stops the VM. Until the device classes replace their contract stubs there is nothing to run.
+    /// </summary>
+    [KvmFact]
+    public void StandardDevicesCarryConsoleOutputAndExit()
+    {
+        if (!LegacyDevicesImplemented())
+            return;
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Basic())), new MachineHooks());
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
+        Assert.NotNull(vm.ExitCode);
+        Assert.StartsWith("OK" + KvmGuests.RepMessage, vm.Console.Text);
+    }
+
+    private static bool LegacyDevicesImplemented()
+    {
+        try
+        {
+            _ = new Engine.Devices.Legacy.Serial8250(new NullSink(), 4, _ => { });
+            _ = new Engine.Devices.Legacy.I8042(() => { });
+            _ = new Engine.Devices.Legacy.TestDevice(new NullSink(), _ => { }).Ports;
+            return true;
+        }
+        catch (NotImplementedException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class NullSink : Engine.Interrupts.IInterruptSink
+    {
+        public void SignalMsi(ulong address, uint data) { }
+
+        public void SetIrqLine(uint gsi, bool asserted) { }
+    }
+
     [KvmFact]
     public void Int3AtCpl0RunsTheGuestsBreakpointHandler()
     {
