@@ -57,7 +57,9 @@ internal static class MachineBuilder
 
             var supported = kvm.GetSupportedCpuid();
             int runSize = kvm.VcpuMmapSize;
-            var decode = hooks?.Decode ?? InstructionDecoder.Decode;
+            // The decoder's contract takes only the bytes (64-bit mode); once it has the
+            // Decode(bytes, is64BitMode) overload, pass the mode through.
+            var decode = hooks?.Decode ?? ((bytes, is64BitMode) => InstructionDecoder.Decode(bytes));
             for (int i = 0; i < config.CpuCount; i++)
             {
                 var vcpu = m.Own(m.Vm.CreateVcpu(i, runSize));

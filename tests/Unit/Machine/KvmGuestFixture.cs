@@ -103,11 +103,11 @@ internal static class KvmGuests
     }
 
     /// <summary>A decoder for tests until the real one is merged: 0xCC is int3, everything else unknown.</summary>
-    public static DecodedInstruction Int3Only(ReadOnlySpan<byte> bytes) =>
+    public static DecodedInstruction Int3Only(ReadOnlySpan<byte> bytes, bool is64BitMode) =>
         bytes.Length > 0 && bytes[0] == 0xCC ? new DecodedInstruction(InstructionKind.Int3, 1) : new DecodedInstruction(InstructionKind.Unknown, 0);
 
     /// <summary>A decoder double for fwait (9B), stac (0F 01 CB) and clac (0F 01 CA).</summary>
-    public static DecodedInstruction FwaitStacClac(ReadOnlySpan<byte> b) => b switch
+    public static DecodedInstruction FwaitStacClac(ReadOnlySpan<byte> b, bool is64BitMode) => b switch
     {
         [0x9B, ..] => new DecodedInstruction(InstructionKind.Fwait, 1),
         [0x0F, 0x01, 0xCB, ..] => new DecodedInstruction(InstructionKind.Stac, 3),

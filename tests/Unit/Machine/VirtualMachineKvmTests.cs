@@ -118,7 +118,9 @@ public sealed class VirtualMachineKvmTests : IDisposable
     public void Int3AtCpl0RunsTheGuestsBreakpointHandler()
     {
         var devices = new TestGuestDevices();
-        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Int3AtCpl0())), devices.Hooks(KvmGuests.Int3Only));
+        var modes = new List<bool>();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Int3AtCpl0())),
+            devices.Hooks((bytes, is64) => { lock (modes) modes.Add(is64); return KvmGuests.Int3Only(bytes, is64); }));
         vm.Start();
         Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
         Assert.True(vm.State == VmState.Stopped, vm.FailureReason);
@@ -127,7 +129,10 @@ public sealed class VirtualMachineKvmTests : IDisposable
         Assert.Equal([KvmGuests.Int3Address + 1, 0xB3B3u, 0xC0DEu], devices.Scratch);
         var fixups = vm.GetVcpus()[0].EmulationFixups;
         if (CpuidProfile.IsPvmHost())
+        {
             Assert.Equal(1, fixups["Int3"]);
+            Assert.Equal([false], modes); // a 32-bit guest: 0x40-0x4F are not REX prefixes
+        }
         else
             Assert.False(fixups.ContainsKey("Int3"));
     }

@@ -3,8 +3,8 @@ using PSVmm.Engine.Memory;
 
 namespace PSVmm.Engine.Kvm.Emulation;
 
-/// <summary>Decodes the instruction at the start of the bytes (InstructionDecoder.Decode's shape).</summary>
-internal delegate DecodedInstruction InstructionDecodeFunc(ReadOnlySpan<byte> bytes);
+/// <summary>Decodes the instruction at the start of the bytes; <paramref name="is64BitMode"/> says whether 0x40-0x4F are REX prefixes.</summary>
+internal delegate DecodedInstruction InstructionDecodeFunc(ReadOnlySpan<byte> bytes, bool is64BitMode);
 
 /// <summary>What became of one KVM_EXIT_INTERNAL_ERROR/emulation exit.</summary>
 internal readonly record struct EmulationOutcome(InstructionKind Handled, string? Failure)
@@ -41,8 +41,10 @@ internal sealed class EmulationFailureHandler
     public unsafe EmulationOutcome Handle(KvmVcpu vcpu)
     {
         var regs = vcpu.GetRegs();
-        var bytes = InstructionBytes(vcpu, regs.Rip);
-        var decoded = bytes.Length == 0 ? default : _decode(bytes);
+        var sregs = vcpu.GetSregs();
+        bool longMode = sregs.Cs.L != 0;
+        var bytes = InstructionBytes(vcpu, regs.Rip, sregs.Cs.Base, longMode);
+        var decoded = bytes.Length == 0 ? default : _decode(bytes, longMode);
         if (decoded.Kind == InstructionKind.Unknown || decoded.Length <= 0 || decoded.Length > bytes.Length)
             return new EmulationOutcome(InstructionKind.Unknown, Describe(vcpu.Index, regs.Rip, bytes));
 
@@ -75,7 +77,7 @@ internal sealed class EmulationFailureHandler
         $"vCPU {vcpu}: KVM could not emulate the instruction at RIP 0x{rip:x} (bytes: {(bytes.Length == 0 ? "unreadable" : Convert.ToHexString(bytes))}).";
 
     /// <summary>The bytes KVM reported in kvm_run when it did, else up to 15 bytes read through KVM_TRANSLATE.</summary>
-    private unsafe byte[] InstructionBytes(KvmVcpu vcpu, ulong rip)
+    private unsafe byte[] InstructionBytes(KvmVcpu vcpu, ulong rip, ulong csBase, bool longMode)
     {
         byte* run = vcpu.Run;
         uint ndata = *(uint*)(run + KvmRunLayout.InternalNdata);
@@ -84,9 +86,7 @@ internal sealed class EmulationFailureHandler
         if (_useReportedBytes && ndata >= 3 && (flags & KvmRunLayout.EmulationFlagInstructionBytes) != 0 && size > 0 && size <= MaxInstructionLength)
             return new ReadOnlySpan<byte>(run + KvmRunLayout.EmulationInsnBytes, size).ToArray();
 
-        var sregs = vcpu.GetSregs();
-        bool longMode = sregs.Cs.L != 0;
-        ulong linear = longMode ? rip : (sregs.Cs.Base + rip) & 0xFFFF_FFFF;
+        ulong linear = longMode ? rip : (csBase + rip) & 0xFFFF_FFFF;
         return ReadLinear(vcpu, linear, MaxInstructionLength);
     }
 
