@@ -141,8 +141,9 @@ public sealed class VirtualMachine : IDisposable
         foreach (var t in threads)
             if (t.Thread != Thread.CurrentThread && t.Thread.IsAlive)
                 t.Thread.Join();
-        // A machine whose threads never started (or all ended) is finished here.
-        if (threads.All(t => !t.Thread.IsAlive))
+        // Normally the last vCPU thread has finished the run already; threads that Start has not
+        // started yet (TurnOff from a Running handler) will see the stop request and finish it.
+        if (threads.All(t => !t.Thread.IsAlive && (t.Thread.ThreadState & ThreadState.Unstarted) == 0))
             Finish();
     }
 

@@ -68,6 +68,7 @@ public class CpuidProfileTests
     {
         var list = CpuidProfile.ForVcpu(Supported, 0, 4, CpuProfile.Host);
         Assert.True(Has(Find(list, LeafFeatures).Ecx, Popcnt));
+        Assert.True(Has(Find(list, LeafFeatures).Ecx, Cx16));
         Assert.True(Has(Find(list, LeafExtendedFeatures).Ebx, Smap));
         Assert.True(Has(Find(list, LeafKvmFeatures).Eax, KvmFeaturePvSendIpi));
     }
@@ -77,7 +78,7 @@ public class CpuidProfileTests
     {
         var list = CpuidProfile.ForVcpu(Supported, 0, 1, CpuProfile.Pvm);
         var l1 = Find(list, LeafFeatures);
-        foreach (var bit in new[] { Xsave, Osxsave, Avx, Popcnt, Movbe, Ssse3, Sse41, Sse42, Pclmulqdq, Aes })
+        foreach (var bit in new[] { Xsave, Osxsave, Avx, Popcnt, Movbe, Ssse3, Sse41, Sse42, Pclmulqdq, Aes, Cx16 })
             Assert.False(Has(l1.Ecx, bit), $"leaf 1 ECX bit {bit}");
         Assert.True(Has(l1.Ecx, 0), "SSE3 stays");
         Assert.True(Has(l1.Ecx, Hypervisor));

@@ -309,6 +309,18 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
+    public void TurnOffFromAStateChangedHandlerStopsTheRun()
+    {
+        var devices = new TestGuestDevices();
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.Spin(false)), cpus: 2), devices.Hooks());
+        vm.StateChanged += (_, s) => { if (s == VmState.Running) vm.TurnOff(); };
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.Equal(VmState.Stopped, vm.State);
+        Assert.Null(vm.ExitCode);
+    }
+
+    [KvmFact]
     public void StartWhileRunningIsRefusedAndAStoppedVmStartsAgain()
     {
         var devices = new TestGuestDevices();

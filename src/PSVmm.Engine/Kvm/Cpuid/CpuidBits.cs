@@ -13,7 +13,7 @@ internal static class CpuidBits
     public const uint LeafExtendedSignature = 0x8000_0001;
 
     // Leaf 1 ECX.
-    public const int Pclmulqdq = 1, Ssse3 = 9, Fma = 12, Sse41 = 19, Sse42 = 20, Movbe = 22, Popcnt = 23,
+    public const int Pclmulqdq = 1, Ssse3 = 9, Fma = 12, Cx16 = 13, Sse41 = 19, Sse42 = 20, Movbe = 22, Popcnt = 23,
         Aes = 25, Xsave = 26, Osxsave = 27, Avx = 28, F16c = 29, Hypervisor = 31;
 
     // Leaf 1 EDX.

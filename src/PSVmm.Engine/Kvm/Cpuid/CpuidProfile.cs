@@ -78,7 +78,11 @@ internal static class CpuidProfile
         }
     }
 
-    /// <summary>Clears the features whose instructions the PVM CPL0 emulator rejects (PLATFORM.md).</summary>
+    /// <summary>
+    /// Clears the features whose instructions the PVM CPL0 emulator rejects (PLATFORM.md).
+    /// CX16 matters most: PVM lets a VMM hide it, and Linux's SLUB then does without
+    /// cmpxchg16b, which it otherwise runs at CPL0 right after "Memory: ..." at boot.
+    /// </summary>
     public static CpuidEntry WithoutPvmRejectedFeatures(CpuidEntry e)
     {
         switch (e.Function)
@@ -86,7 +90,7 @@ internal static class CpuidProfile
             case LeafFeatures:
                 return e with
                 {
-                    Ecx = e.Ecx & ~Bits(Pclmulqdq, Ssse3, Fma, Sse41, Sse42, Movbe, Popcnt, Aes, Xsave, Osxsave, Avx, F16c),
+                    Ecx = e.Ecx & ~Bits(Pclmulqdq, Ssse3, Fma, Cx16, Sse41, Sse42, Movbe, Popcnt, Aes, Xsave, Osxsave, Avx, F16c),
                 };
             case LeafExtendedFeatures when e.Index == 0:
                 return e with
