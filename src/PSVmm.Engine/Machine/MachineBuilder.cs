@@ -52,7 +52,8 @@ internal static class MachineBuilder
 
             m.Devices = new MachineDevices(m.Vm, m.Pio, m.Mmio, m.Memory, m.Interrupts, console,
                 status => stop(new VcpuStopRequest(VmState.Stopped, status, null)),
-                () => stop(new VcpuStopRequest(VmState.Stopped, null, null)));
+                () => stop(new VcpuStopRequest(VmState.Stopped, null, null)),
+                m.Own);
             (hooks?.RegisterDevices ?? LegacyDevices.Register)(m.Devices);
 
             var supported = kvm.GetSupportedCpuid();

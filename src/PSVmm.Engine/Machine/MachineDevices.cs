@@ -10,9 +10,12 @@ internal delegate void ConsoleInputSink(ReadOnlySpan<byte> data);
 /// <summary>What device registration gets from the machine, and the hooks it hands back.</summary>
 internal sealed class MachineDevices
 {
+    private readonly Func<IDisposable, IDisposable> _own;
+
     public MachineDevices(KvmVm vm, IoBus pio, IoBus mmio, IGuestMemory memory, IInterruptSink interrupts, ConsoleLog console,
-        Action<int> exitRequested, Action resetRequested)
+        Action<int> exitRequested, Action resetRequested, Func<IDisposable, IDisposable> own)
     {
+        _own = own;
         Vm = vm;
         Pio = pio;
         Mmio = mmio;
@@ -36,6 +39,17 @@ internal sealed class MachineDevices
 
     /// <summary>Stops the VM as Stopped without an exit code (keyboard-controller reset).</summary>
     public Action ResetRequested { get; }
+
+    /// <summary>
+    /// Releases <paramref name="resource"/> when the run ends: after the vCPU threads have stopped
+    /// and their vCPUs are closed, before the interrupt sink, the VM and guest RAM (IoThreads,
+    /// ioeventfds, block backends belong here).
+    /// </summary>
+    public T ReleaseAtTeardown<T>(T resource) where T : IDisposable
+    {
+        _own(resource);
+        return resource;
+    }
 
     /// <summary>Set by registration: raises the guest-visible shutdown request.</summary>
     public Action? ShutdownRequest { get; set; }

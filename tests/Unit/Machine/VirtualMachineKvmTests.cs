@@ -227,12 +227,14 @@ public sealed class VirtualMachineKvmTests : IDisposable
         var devices = new TestGuestDevices();
         int mmioFd = Tmds.Linux.LibC.eventfd(0, Tmds.Linux.LibC.EFD_CLOEXEC | Tmds.Linux.LibC.EFD_NONBLOCK);
         int pioFd = Tmds.Linux.LibC.eventfd(0, Tmds.Linux.LibC.EFD_CLOEXEC | Tmds.Linux.LibC.EFD_NONBLOCK);
+        int released = 0;
         try
         {
             var hooks = devices.Hooks(more: d =>
             {
                 d.Vm.SetIoeventfd(mmioFd, MemoryLayout.TestDeviceMmioAddress + 0x100, 4, pio: false, dataMatch: null);
                 d.Vm.SetIoeventfd(pioFd, 0xF8, 1, pio: true, dataMatch: 2);
+                d.ReleaseAtTeardown(new Released(() => Interlocked.Increment(ref released)));
             });
             using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.IoeventfdWrites())), hooks);
             vm.Start();
@@ -245,6 +247,7 @@ public sealed class VirtualMachineKvmTests : IDisposable
             Assert.Equal(1UL, count);
             Assert.Equal(0, devices.MmioPage[0x100]);
             Assert.Equal(0, vm.GetVcpus()[0].MmioExits);
+            Assert.Equal(1, released);
         }
         finally
         {
@@ -372,6 +375,11 @@ public sealed class VirtualMachineKvmTests : IDisposable
         Assert.InRange(Threads(), 0, threads + 3);
         // One cycle maps guest RAM and two kvm_run pages: a leak would add >= 150 lines.
         Assert.InRange(Mappings(), 0, maps + 20);
+    }
+
+    private sealed class Released(Action onDispose) : IDisposable
+    {
+        public void Dispose() => onDispose();
     }
 
     private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
