@@ -109,6 +109,22 @@ internal sealed unsafe class KvmVm : IDisposable
         Sys.Ioctl(_fd, KvmIoctls.Ioeventfd, &io, "KVM_IOEVENTFD");
     }
 
+    /// <summary>An eventfd bound to guest writes at <paramref name="address"/>; disposing it unbinds and closes it.</summary>
+    public KvmIoEventFd CreateIoEventFd(ulong address, uint length, bool pio, ulong? dataMatch = null)
+    {
+        int fd = Sys.EventFd("eventfd(ioeventfd)");
+        try
+        {
+            SetIoeventfd(fd, address, length, pio, dataMatch);
+        }
+        catch
+        {
+            Sys.Close(fd);
+            throw;
+        }
+        return new KvmIoEventFd(this, fd, address, length, pio, dataMatch);
+    }
+
     public KvmVcpu CreateVcpu(int index, int runMmapSize)
     {
         int fd = Sys.Ioctl(_fd, KvmIoctls.CreateVcpu, (ulong)index, "KVM_CREATE_VCPU");

@@ -222,38 +222,57 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
-    public unsafe void IoeventfdsCatchGuestWritesWithoutAnExit()
+    public void IoeventfdsCatchGuestWritesWithoutAnExit()
     {
         var devices = new TestGuestDevices();
-        int mmioFd = Tmds.Linux.LibC.eventfd(0, Tmds.Linux.LibC.EFD_CLOEXEC | Tmds.Linux.LibC.EFD_NONBLOCK);
-        int pioFd = Tmds.Linux.LibC.eventfd(0, Tmds.Linux.LibC.EFD_CLOEXEC | Tmds.Linux.LibC.EFD_NONBLOCK);
+        KvmIoEventFd? mmio = null, pio = null, unmatched = null;
         int released = 0;
-        try
+        var hooks = devices.Hooks(more: d =>
         {
-            var hooks = devices.Hooks(more: d =>
+            mmio = d.ReleaseAtTeardown(d.Vm.CreateIoEventFd(MemoryLayout.TestDeviceMmioAddress + 0x100, 4, pio: false));
+            pio = d.ReleaseAtTeardown(d.Vm.CreateIoEventFd(0xF8, 1, pio: true, dataMatch: 2));
+            unmatched = d.ReleaseAtTeardown(d.Vm.CreateIoEventFd(0xF9, 1, pio: true, dataMatch: 3));
+            d.ReleaseAtTeardown(new Released(() => Interlocked.Increment(ref released)));
+        });
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.IoeventfdWrites())), hooks);
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.Equal(5, vm.ExitCode);
+        Assert.Equal(0, devices.MmioPage[0x100]);
+        Assert.Equal(0, vm.GetVcpus()[0].MmioExits);
+        Assert.Equal(1, released);
+        // Released with the machine: the eventfds are closed.
+        Assert.Equal(-1, mmio!.Fd);
+        Assert.Equal(-1, pio!.Fd);
+        Assert.Equal(-1, unmatched!.Fd);
+    }
+
+    [KvmFact]
+    public void IoeventfdCountsMatchingWrites()
+    {
+        var devices = new TestGuestDevices();
+        ulong mmioCount = 0, pioCount = 0, unmatchedCount = 0;
+        var hooks = devices.Hooks(more: d =>
+        {
+            var mmio = d.Vm.CreateIoEventFd(MemoryLayout.TestDeviceMmioAddress + 0x100, 4, pio: false);
+            var pio = d.Vm.CreateIoEventFd(0xF8, 1, pio: true, dataMatch: 2);
+            var unmatched = d.Vm.CreateIoEventFd(0xF8, 1, pio: true, dataMatch: 3);
+            // Read the counts just before the machine releases them.
+            d.ReleaseAtTeardown(new Released(() =>
             {
-                d.Vm.SetIoeventfd(mmioFd, MemoryLayout.TestDeviceMmioAddress + 0x100, 4, pio: false, dataMatch: null);
-                d.Vm.SetIoeventfd(pioFd, 0xF8, 1, pio: true, dataMatch: 2);
-                d.ReleaseAtTeardown(new Released(() => Interlocked.Increment(ref released)));
-            });
-            using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.IoeventfdWrites())), hooks);
-            vm.Start();
-            Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
-            Assert.Equal(5, vm.ExitCode);
-            ulong count = 0;
-            Assert.Equal(8, (long)Tmds.Linux.LibC.read(mmioFd, &count, 8));
-            Assert.Equal(1UL, count);
-            Assert.Equal(8, (long)Tmds.Linux.LibC.read(pioFd, &count, 8));
-            Assert.Equal(1UL, count);
-            Assert.Equal(0, devices.MmioPage[0x100]);
-            Assert.Equal(0, vm.GetVcpus()[0].MmioExits);
-            Assert.Equal(1, released);
-        }
-        finally
-        {
-            Tmds.Linux.LibC.close(mmioFd);
-            Tmds.Linux.LibC.close(pioFd);
-        }
+                mmioCount = mmio.Consume();
+                pioCount = pio.Consume();
+                unmatchedCount = unmatched.Consume();
+                mmio.Dispose();
+                pio.Dispose();
+                unmatched.Dispose();
+            }));
+        });
+        using var vm = new VirtualMachine(KvmGuests.Config(Kernel(KvmGuests.IoeventfdWrites())), hooks);
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        Assert.Equal(5, vm.ExitCode);
+        Assert.Equal((1UL, 1UL, 0UL), (mmioCount, pioCount, unmatchedCount));
     }
 
     [KvmFact]

@@ -68,6 +68,7 @@ internal static class KvmCap
     public const int SetIdentityMapAddr = 37;
     public const int MaxVcpus = 66;
     public const int SignalMsi = 77;
+    public const int IoeventfdAnyLength = 122;
     public const int ImmediateExit = 136;
     public const int ExitOnEmulationFailure = 204;
 }
