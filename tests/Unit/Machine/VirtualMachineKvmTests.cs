@@ -92,7 +92,7 @@ public sealed class VirtualMachineKvmTests : IDisposable
         Assert.StartsWith("OK" + KvmGuests.RepMessage, vm.Console.Text);
     }
 
-    private static bool LegacyDevicesImplemented()
+    internal static bool LegacyDevicesImplemented()
     {
         try
         {
