@@ -62,9 +62,11 @@ public sealed class DeviceStatusTests
         Assert.Equal(S.None, D.Status);
         D.Status = S.Acknowledge | S.FeaturesOk;
         Assert.Equal(S.Acknowledge, D.Status);
-        D.Status = S.Acknowledge | S.Driver | S.FeaturesOk;   // one write, in order: all three accepted
-        Assert.Equal(0ul, _rig.Transport.GetInfo().DriverFeatures);
-        Assert.Equal(S.Acknowledge | S.Driver, D.Status & ~S.FeaturesOk);
+        D.Status = S.Acknowledge | S.Driver;                  // one write adding DRIVER in order
+        Assert.Equal(S.Acknowledge | S.Driver, D.Status);
+        D.WriteDriverFeatures(TransportRig.AcceptedFeatures);
+        D.Status = S.Acknowledge | S.Driver | S.FeaturesOk | S.DriverOk;   // both, in order, in one write
+        Assert.Equal(S.Acknowledge | S.Driver | S.FeaturesOk | S.DriverOk, D.Status);
     }
 
     [Fact]
