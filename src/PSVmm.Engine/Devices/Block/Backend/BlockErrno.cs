@@ -1,0 +1,24 @@
+namespace PSVmm.Engine.Devices.Block.Backend;
+
+/// <summary>Linux errno values (asm-generic/errno-base.h, errno.h) the block backend produces or reacts to.</summary>
+public static class BlockErrno
+{
+    public const int EPERM = 1;
+    public const int EINTR = 4;
+    public const int EIO = 5;
+    public const int EBADF = 9;
+    public const int EAGAIN = 11;
+    public const int ENOMEM = 12;
+    public const int EACCES = 13;
+    public const int EBUSY = 16;
+    public const int ENODEV = 19;
+    public const int EINVAL = 22;
+    public const int ENOSPC = 28;
+    public const int EROFS = 30;
+    public const int ENOSYS = 38;
+    public const int EOPNOTSUPP = 95;
+    public const int ECANCELED = 125;
+
+    /// <summary>The libc description of an errno value, e.g. "Input/output error".</summary>
+    public static string Describe(int errno) => new System.ComponentModel.Win32Exception(errno).Message;
+}

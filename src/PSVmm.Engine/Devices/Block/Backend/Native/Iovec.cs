@@ -1,0 +1,11 @@
+using System.Runtime.InteropServices;
+
+namespace PSVmm.Engine.Devices.Block.Backend.Native;
+
+/// <summary>struct iovec (sys/uio.h): one contiguous buffer of a scatter list.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct Iovec
+{
+    public byte* Base;
+    public nuint Length;
+}

@@ -1,0 +1,125 @@
+using System.Runtime.InteropServices;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
+
+namespace PSVmm.Engine.Devices.Block.Backend;
+
+/// <summary>
+/// What happens when the engine finishes an operation: short transfers continue, transient
+/// errors retry, unsupported fallocate modes fall back, and finished requests are delivered.
+/// Runs on the draining thread under the backend's lock.
+/// </summary>
+public sealed unsafe partial class RawFileBackend
+{
+    void IIoCompletionSink.OnOperationComplete(ulong token, long result)
+    {
+        if (!_pending.TryGetValue(token, out var io))
+        {
+            return;
+        }
+
+        if (result is -BlockErrno.EINTR or -BlockErrno.EAGAIN)
+        {
+            Start(io);
+            return;
+        }
+
+        switch (io.Request.Kind)
+        {
+            case BlockIoKind.Read:
+            case BlockIoKind.Write:
+                ContinueTransfer(io, result);
+                break;
+            case BlockIoKind.WriteZeroes when io.WritingZeroes:
+                ContinueZeroWrite(io, result);
+                break;
+            case BlockIoKind.WriteZeroes when result == -BlockErrno.EOPNOTSUPP:
+                StartZeroWrite(io);
+                break;
+            case BlockIoKind.Discard when result == -BlockErrno.EOPNOTSUPP:
+                Finish(io, io.Request.Length); // discard is only a hint (virtio 1.2 §5.2.6.2)
+                break;
+            default:
+                Finish(io, result < 0 ? result : io.Request.Length);
+                break;
+        }
+    }
+
+    private void ContinueTransfer(PendingIo io, long result)
+    {
+        if (result < 0)
+        {
+            Finish(io, result);
+            return;
+        }
+
+        if (result == 0)
+        {
+            if (io.Request.Kind == BlockIoKind.Write)
+            {
+                Finish(io, -BlockErrno.EIO); // a write that moves nothing would loop forever
+                return;
+            }
+
+            io.ZeroRemainder();
+        }
+        else
+        {
+            io.Advance(result);
+        }
+
+        if (io.Done < io.Request.Length)
+        {
+            Start(io);
+            return;
+        }
+
+        io.CompleteBouncedRead();
+        Finish(io, io.Request.Length);
+    }
+
+    private void StartZeroWrite(PendingIo io)
+    {
+        try
+        {
+            if (_zeroBuffer == null)
+            {
+                _zeroBuffer = (byte*)NativeMemory.AlignedAlloc(ZeroBufferLength, 4096);
+                NativeMemory.Clear(_zeroBuffer, ZeroBufferLength);
+            }
+        }
+        catch (OutOfMemoryException)
+        {
+            Finish(io, -BlockErrno.ENOMEM);
+            return;
+        }
+
+        io.PrepareZeroWrite(_zeroBuffer, ZeroBufferLength);
+        Start(io);
+    }
+
+    private void ContinueZeroWrite(PendingIo io, long result)
+    {
+        if (result <= 0)
+        {
+            Finish(io, result < 0 ? result : -BlockErrno.EIO);
+            return;
+        }
+
+        io.Advance(result);
+        if (io.Done >= io.Request.Length)
+        {
+            Finish(io, io.Request.Length);
+            return;
+        }
+
+        io.PrepareZeroWrite(_zeroBuffer, ZeroBufferLength);
+        Start(io);
+    }
+
+    private void Finish(PendingIo io, long result)
+    {
+        _pending.Remove(io.Token);
+        io.Release();
+        Deliver(new BlockCompletion(io.Request.UserData, io.Request.Kind, result));
+    }
+}
