@@ -1,8 +1,11 @@
+using PSVmm.Engine.Virtio.Queues;
+
 namespace PSVmm.Engine.Virtio.Transport;
 
 /// <summary>
 /// A copy of a virtio-pci function's transport state, taken under its lock, for cmdlets.
 /// <paramref name="BrokenReason"/> is set while DEVICE_NEEDS_RESET is (why the device needs a reset).
+/// <paramref name="Queues"/> are the registers; <paramref name="QueueStates"/> the rings' run-time state.
 /// </summary>
 public sealed record VirtioDeviceInfo(
     string Name,
@@ -17,6 +20,7 @@ public sealed record VirtioDeviceInfo(
     string? BrokenReason,
     bool Active,
     IReadOnlyList<VirtioQueueConfig> Queues,
+    IReadOnlyList<VirtqueueState> QueueStates,
     VirtioTransportCounters Counters)
 {
     public bool NeedsReset => (Status & VirtioDeviceStatus.DeviceNeedsReset) != 0;

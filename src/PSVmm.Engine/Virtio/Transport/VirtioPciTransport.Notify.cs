@@ -74,7 +74,10 @@ public sealed partial class VirtioPciTransport
             bool live = _activation is not null && (_status & VirtioDeviceStatus.DriverOk) != 0
                 && (uint)queue < (uint)_queues.Length && _queues[queue].Enabled;
             if (live)
+            {
                 _notifications++;
+                _queues[queue].Queue.RecordDriverNotification();
+            }
             else
                 _ignoredNotifications++;
             return live;

@@ -1,3 +1,5 @@
+using PSVmm.Engine.Virtio.Queues;
+
 namespace PSVmm.Engine.Virtio.Transport;
 
 // device_status (virtio 1.2 §2.1, §3.1.1, §2.4, §4.1.4.3.2).
@@ -77,7 +79,7 @@ public sealed partial class VirtioPciTransport
         ulong unoffered = _driverFeatures & ~OfferedFeatures;
         if (unoffered != 0)
             problem = $"driver accepted features 0x{unoffered:x} that were not offered";
-        else if ((_driverFeatures & VirtioTransportFeatures.Version1) == 0)
+        else if ((_driverFeatures & VirtioFeatures.Version1) == 0)
             problem = "driver did not accept VIRTIO_F_VERSION_1";
         if (problem is not null)
         {
@@ -89,7 +91,7 @@ public sealed partial class VirtioPciTransport
         return true;
     }
 
-    /// <summary>Validates the queues; returns the activation to start, or null after marking the device broken.</summary>
+    /// <summary>Starts the enabled virtqueues (which checks their layout); returns the activation to hand to the device, or null after marking the device broken.</summary>
     private VirtioActivation? PrepareActivationLocked()
     {
         if ((_status & VirtioDeviceStatus.DeviceNeedsReset) != 0)
@@ -97,22 +99,27 @@ public sealed partial class VirtioPciTransport
             _ignoredWrites++;
             return null;
         }
-        bool packed = (_negotiatedFeatures & VirtioTransportFeatures.RingPacked) != 0;
-        var queues = _queues.Select(q => q.Snapshot()).ToArray();
-        foreach (var queue in queues)
+        foreach (var queue in _queues)
         {
             if (!queue.Enabled)
                 continue;
-            if (VirtqueueLayoutCheck.Problem(queue, packed, _memory) is { } problem)
+            try
             {
-                MarkNeedsResetLocked(problem, notify: true);
+                queue.Start(_negotiatedFeatures);
+            }
+            catch (VirtqueueException e)
+            {
+                foreach (var started in _queues)
+                    started.Queue.Reset();
+                MarkNeedsResetLocked($"queue {queue.Index}: {e.Message}", notify: true);
                 return null;
             }
         }
         var handle = new ActivationHandle(this);
         _activation = handle;
         _activating = true;
-        return new VirtioActivation(_memory, _negotiatedFeatures, queues, handle);
+        return new VirtioActivation(_memory, _negotiatedFeatures, _queues.Select(q => q.Snapshot()).ToArray(),
+            _queues.Select(q => (IVirtqueue)q.Queue).ToArray(), handle);
     }
 
     /// <summary>Starts the device with <c>_lock</c> released (it may start iothread work that signals at once).</summary>
@@ -133,6 +140,11 @@ public sealed partial class VirtioPciTransport
         // The device failed (and reported why) or reported an error while starting: stop whatever it began.
         if (started)
             Device.Reset();
+        lock (_lock)
+        {
+            foreach (var queue in _queues)
+                queue.Queue.Reset();
+        }
     }
 
     private void ResetLocked()

@@ -37,6 +37,9 @@ public sealed partial class VirtioPciTransport : PciFunction
     public const ushort ModernDeviceIdBase = 0x1040;
     public const byte Revision = 1;
 
+    /// <summary>What the transport offers besides the device's bits: VERSION_1, RING_PACKED, EVENT_IDX, INDIRECT_DESC (never ACCESS_PLATFORM: there is no IOMMU).</summary>
+    public const ulong DefaultTransportFeatures = VirtioFeatures.Version1 | VirtioFeatures.RingPacked | VirtioFeatures.EventIdx | VirtioFeatures.IndirectDesc;
+
     private readonly object _lock = new();
     private readonly object _lifecycleLock = new();
     private readonly IGuestMemory _memory;
@@ -45,7 +48,7 @@ public sealed partial class VirtioPciTransport : PciFunction
     private PciIntx? _intx;
 
     public VirtioPciTransport(string name, VirtioDevice device, IGuestMemory memory, IInterruptSink msiSink,
-        ulong transportFeatures = VirtioTransportFeatures.Default)
+        ulong transportFeatures = DefaultTransportFeatures)
         : base(name, IdentityFor(device))
     {
         ArgumentNullException.ThrowIfNull(msiSink);
@@ -53,13 +56,13 @@ public sealed partial class VirtioPciTransport : PciFunction
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
         if ((transportFeatures & ~VirtioDevice.TransportFeatureMask) != 0)
             throw new ArgumentException("Transport features must lie in bits 24-49.", nameof(transportFeatures));
-        if ((transportFeatures & VirtioTransportFeatures.Version1) == 0)
+        if ((transportFeatures & VirtioFeatures.Version1) == 0)
             throw new ArgumentException("A modern transport must offer VIRTIO_F_VERSION_1.", nameof(transportFeatures));
         OfferedFeatures = device.DeviceFeatures | transportFeatures;
 
         _queues = new QueueRegisters[device.QueueCount];
         for (int q = 0; q < _queues.Length; q++)
-            _queues[q] = new QueueRegisters(q, device.MaxQueueSize);
+            _queues[q] = new QueueRegisters(q, device.MaxQueueSize, _memory);
 
         int vectors = device.QueueCount + 1;
         ulong barSize = VirtioPciLayout.BarSize(vectors);
@@ -139,6 +142,7 @@ public sealed partial class VirtioPciTransport : PciFunction
             return new VirtioDeviceInfo(Name, Device.DeviceType, _status, OfferedFeatures, _driverFeatures, _negotiatedFeatures,
                 _configGeneration, _configVector, _isr, _brokenReason, _activation is not null,
                 _queues.Select(q => q.Snapshot()).ToArray(),
+                _queues.Select(q => q.Queue.Snapshot()).ToArray(),
                 new VirtioTransportCounters(_notifications, _ignoredNotifications, _ignoredWrites, _queueInterrupts,
                     _configInterrupts, _resets, _activations, _refusedFeatures));
         }

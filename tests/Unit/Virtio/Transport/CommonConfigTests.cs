@@ -14,7 +14,7 @@ public sealed class CommonConfigTests
     [Fact]
     public void Device_feature_windows_0_and_1_hold_the_offered_bits_and_others_read_0()
     {
-        ulong expected = FakeVirtioDevice.Features | VirtioTransportFeatures.Default;
+        ulong expected = FakeVirtioDevice.Features | VirtioPciTransport.DefaultTransportFeatures;
         Assert.Equal(expected, D.ReadDeviceFeatures());
         D.Common(DeviceFeatureSelect, 4, 2);
         Assert.Equal(2ul, D.Common(DeviceFeatureSelect, 4));
@@ -169,7 +169,7 @@ public sealed class CommonConfigTests
     public void Driver_features_are_fixed_once_features_ok_is_set()
     {
         Assert.True(D.Negotiate(TransportRig.AcceptedFeatures));
-        D.WriteDriverFeatures(VirtioTransportFeatures.Version1);
+        D.WriteDriverFeatures(VirtioFeatures.Version1);
         Assert.Equal(TransportRig.AcceptedFeatures, _rig.Transport.GetInfo().DriverFeatures);
         Assert.Equal(TransportRig.AcceptedFeatures, _rig.Transport.GetInfo().NegotiatedFeatures);
     }

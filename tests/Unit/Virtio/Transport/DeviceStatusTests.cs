@@ -15,10 +15,10 @@ public sealed class DeviceStatusTests
     [Fact]
     public void Negotiation_accepts_a_subset_of_offered_features_with_version_1()
     {
-        Assert.True(D.Negotiate(VirtioTransportFeatures.Version1 | 1UL << 5));
+        Assert.True(D.Negotiate(VirtioFeatures.Version1 | 1UL << 5));
         Assert.Equal(S.Acknowledge | S.Driver | S.FeaturesOk, D.Status);
         var info = _rig.Transport.GetInfo();
-        Assert.Equal(VirtioTransportFeatures.Version1 | 1UL << 5, info.NegotiatedFeatures);
+        Assert.Equal(VirtioFeatures.Version1 | 1UL << 5, info.NegotiatedFeatures);
         Assert.Equal("Acknowledge, Driver, FeaturesOk", info.Status.ToString());
     }
 
@@ -89,7 +89,7 @@ public sealed class DeviceStatusTests
         var activation = Assert.Single(_rig.Device.Activations);
         Assert.Same(_rig.Memory, activation.Memory);
         Assert.Equal(TransportRig.AcceptedFeatures, activation.NegotiatedFeatures);
-        Assert.True(activation.HasFeature(VirtioTransportFeatures.Version1Bit));
+        Assert.True(activation.HasFeature(VirtioFeatures.Version1Bit));
         Assert.Equal(2, activation.Queues.Count);
         var (desc, drv, dev) = VirtioPciTestDriver.SplitRings(TransportRig.RingBase + 0x1_0000, 16);
         Assert.Equal(new VirtioQueueConfig(1, 16, 64, true, 1, desc, drv, dev, 1), activation.Queues[1]);

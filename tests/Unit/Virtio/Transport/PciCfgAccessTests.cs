@@ -40,7 +40,7 @@ public sealed class PciCfgAccessTests
         Point(VirtioPciLayout.Bar, (uint)VirtioPciLayout.CommonOffset + DeviceFeatureSelect, 4);
         Assert.Equal(0u, ReadWindow());
         Point(VirtioPciLayout.Bar, (uint)VirtioPciLayout.CommonOffset + DeviceFeature, 4);
-        Assert.Equal(unchecked((uint)(FakeVirtioDevice.Features | VirtioTransportFeatures.Default)), ReadWindow());
+        Assert.Equal(unchecked((uint)(FakeVirtioDevice.Features | VirtioPciTransport.DefaultTransportFeatures)), ReadWindow());
         Point(VirtioPciLayout.Bar, (uint)VirtioPciLayout.DeviceConfigOffset, 4);
         Assert.Equal((uint)_rig.Device.Capacity, ReadWindow());
     }

@@ -32,9 +32,9 @@ public sealed class QueueValidationTests
     }
 
     [Theory]
-    [InlineData(0, "size 0")]
-    [InlineData(12, "not a power of two")]
-    [InlineData(128, "exceeds the maximum")]
+    [InlineData(0, "QueueSizeZero")]
+    [InlineData(12, "QueueSizeNotPowerOfTwo")]
+    [InlineData(128, "QueueSizeTooLarge")]
     public void Bad_split_queue_size_needs_reset_with_a_config_interrupt(int size, string reason)
     {
         var rig = new TransportRig();
@@ -47,21 +47,21 @@ public sealed class QueueValidationTests
     public void Packed_rings_accept_a_size_that_is_not_a_power_of_two()
     {
         var rig = new TransportRig();
-        BringUpWith(rig, 12, 0x1_0000, 0x2_0000, 0x2_1000, TransportRig.AcceptedFeatures | VirtioTransportFeatures.RingPacked);
+        BringUpWith(rig, 12, 0x1_0000, 0x2_0000, 0x2_1000, TransportRig.AcceptedFeatures | VirtioFeatures.RingPacked);
         Assert.Equal(S.DriverOk, rig.Driver.Status & (S.DriverOk | S.DeviceNeedsReset));
         Assert.Equal(12, rig.Device.Activations[0].Queues[0].Size);
     }
 
     [Theory]
-    [InlineData(0x10_0000 - 16 * 16 + 16, 0x2_0000, 0x3_0000, "descriptor table")]   // runs past the end of RAM
-    [InlineData(0x1_0000, 0xC000_0000, 0x3_0000, "available ring")]                 // in the MMIO hole
-    [InlineData(0x1_0000, 0x2_0000, 0xFFFF_FFFF_FFFF_FF00, "used ring")]            // wraps the address space
+    [InlineData(0x10_0000 - 16 * 16 + 16, 0x2_0000, 0x3_0000, "DescriptorAreaOutsideRam")]   // runs past the end of RAM
+    [InlineData(0x1_0000, 0xC000_0000, 0x3_0000, "DriverAreaOutsideRam")]                 // in the MMIO hole
+    [InlineData(0x1_0000, 0x2_0000, 0xFFFF_FFFF_FFFF_FF00, "DeviceAreaOutsideRam")]            // wraps the address space
     public void Ring_outside_guest_ram_needs_reset(ulong desc, ulong driver, ulong device, string area)
     {
         var rig = new TransportRig();
         BringUpWith(rig, 16, desc, driver, device);
         AssertBrokenWithConfigInterrupt(rig, area);
-        Assert.Contains("outside guest RAM", rig.Transport.GetInfo().BrokenReason);
+        Assert.Contains("queue 0: ", rig.Transport.GetInfo().BrokenReason);
     }
 
     [Fact]
@@ -74,9 +74,9 @@ public sealed class QueueValidationTests
     }
 
     [Theory]
-    [InlineData(0x1_0008, 0x2_0000, 0x3_0000, "descriptor table")]
-    [InlineData(0x1_0000, 0x2_0001, 0x3_0000, "available ring")]
-    [InlineData(0x1_0000, 0x2_0000, 0x3_0002, "used ring")]
+    [InlineData(0x1_0008, 0x2_0000, 0x3_0000, "DescriptorAreaMisaligned")]
+    [InlineData(0x1_0000, 0x2_0001, 0x3_0000, "DriverAreaMisaligned")]
+    [InlineData(0x1_0000, 0x2_0000, 0x3_0002, "DeviceAreaMisaligned")]
     public void Misaligned_ring_needs_reset(ulong desc, ulong driver, ulong device, string area)
     {
         var rig = new TransportRig();
@@ -109,13 +109,30 @@ public sealed class QueueValidationTests
     }
 
     [Fact]
-    public void Layout_check_reports_each_area_by_name()
+    public void Packed_event_suppression_areas_must_be_4_byte_aligned()
     {
-        var memory = new TransportTestMemory(0x1_0000);
-        var ok = new VirtioQueueConfig(0, 8, 8, true, 0, 0x1000, 0x2000, 0x3000, 0);
-        Assert.Null(VirtqueueLayoutCheck.Problem(ok, packed: false, memory));
-        Assert.Null(VirtqueueLayoutCheck.Problem(ok with { Size = 5 }, packed: true, memory));
-        Assert.Contains("driver event suppression", VirtqueueLayoutCheck.Problem(ok with { DriverAddress = 0x2002 }, packed: true, memory));
-        Assert.Contains("device event suppression", VirtqueueLayoutCheck.Problem(ok with { DeviceAddress = 0x1_0000 }, packed: true, memory));
+        var rig = new TransportRig();
+        BringUpWith(rig, 12, 0x1_0000, 0x2_0002, 0x2_1000, TransportRig.AcceptedFeatures | VirtioFeatures.RingPacked);
+        AssertBrokenWithConfigInterrupt(rig, "DriverAreaMisaligned");
+    }
+
+    [Fact]
+    public void Started_queues_are_handed_to_the_device_and_a_failed_start_leaves_none_running()
+    {
+        var rig = new TransportRig();
+        rig.Start();
+        var activation = Assert.Single(rig.Device.Activations);
+        Assert.All(activation.Virtqueues, q => Assert.True(q.Enabled));
+        Assert.Equal(16, activation.Virtqueues[1].Size);
+
+        var broken = new TransportRig();
+        var (desc, drv, dev) = VirtioPciTestDriver.SplitRings(TransportRig.RingBase, 8);
+        broken.Driver.SetupMsix();
+        Assert.True(broken.Driver.Negotiate(TransportRig.AcceptedFeatures));
+        broken.Driver.SetupQueue(0, 8, desc, drv, dev);               // good
+        broken.Driver.SetupQueue(1, 8, desc, drv, 0xC000_0000);       // used ring in the MMIO hole
+        broken.Driver.AddStatus(S.DriverOk);
+        Assert.Contains("queue 1: DeviceAreaOutsideRam", broken.Transport.GetInfo().BrokenReason);
+        Assert.All(broken.Transport.GetInfo().QueueStates, q => Assert.False(q.Enabled));
     }
 }

@@ -12,7 +12,7 @@ internal sealed class TransportRig
     public const int Slot = 4;
     public const ulong RingBase = 0x1_0000;
 
-    public TransportRig(FakeVirtioDevice? device = null, ulong transportFeatures = VirtioTransportFeatures.Default, PciWindows? windows = null)
+    public TransportRig(FakeVirtioDevice? device = null, ulong transportFeatures = VirtioPciTransport.DefaultTransportFeatures, PciWindows? windows = null)
     {
         Memory = new TransportTestMemory();
         Root = new PciRoot(Mmio, Pio, windows ?? PciWindows.Default(), (start, length) => start < (ulong)Memory.Regions[0].End);
@@ -34,7 +34,7 @@ internal sealed class TransportRig
 
     public uint IntxGsi => Transport.Intx!.Gsi;
 
-    public const ulong AcceptedFeatures = VirtioTransportFeatures.Version1 | FakeVirtioDevice.Features;
+    public const ulong AcceptedFeatures = VirtioFeatures.Version1 | FakeVirtioDevice.Features;
 
     /// <summary>Negotiates <paramref name="features"/>, sets both queues up with valid split rings (vectors 0 and 1) and sets DRIVER_OK.</summary>
     public void Start(ulong features = AcceptedFeatures, ushort size = 16, bool msix = true)

@@ -83,7 +83,7 @@ public sealed class VirtioPciDiscoveryTests
     {
         Assert.Throws<ArgumentException>(() => new BadFeatureDevice());
         Assert.Throws<ArgumentException>(() => new VirtioPciTransport("x", new FakeVirtioDevice(), new TransportTestMemory(0x1000),
-            new TestDoubles.RecordingInterruptSink(), VirtioTransportFeatures.EventIndex));
+            new TestDoubles.RecordingInterruptSink(), VirtioFeatures.EventIdx));
     }
 
     private sealed class BadFeatureDevice() : VirtioDevice(VirtioDeviceType.Entropy, 1, 8, 1UL << 32, 0)
