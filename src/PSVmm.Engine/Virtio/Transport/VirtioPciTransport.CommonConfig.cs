@@ -67,11 +67,13 @@ public sealed partial class VirtioPciTransport
     {
         if (offset == DeviceStatus && data.Length == 1)
         {
+            lock (_lock) _legacy = false;
             WriteStatus(data[0]);
             return;
         }
         lock (_lock)
         {
+            _legacy = false;
             if (!WriteFieldLocked(offset, data))
                 _ignoredWrites++;
         }

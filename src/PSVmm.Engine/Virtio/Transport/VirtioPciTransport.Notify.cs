@@ -46,7 +46,12 @@ public sealed partial class VirtioPciTransport
             lock (_lock) _ignoredNotifications++;
             return;
         }
-        int queue = (int)Math.Min(offset / VirtioPciLayout.NotifyOffMultiplier, int.MaxValue);
+        NotifyFromGuest((int)Math.Min(offset / VirtioPciLayout.NotifyOffMultiplier, int.MaxValue));
+    }
+
+    /// <summary>A trapped notification of <paramref name="queue"/> (modern notify region or legacy register).</summary>
+    private void NotifyFromGuest(int queue)
+    {
         if (!AcceptNotify(queue))
             return;
         if (QueueNotifyHandler is { } handler)

@@ -62,12 +62,23 @@ public sealed partial class VirtioPciTransport
                 if (Adds(requested, current, VirtioDeviceStatus.Failed))
                     next |= VirtioDeviceStatus.Failed;
                 _status = next;
-                if (Adds(requested, current, VirtioDeviceStatus.DriverOk) && next.HasFlag(VirtioDeviceStatus.FeaturesOk))
+                if (Adds(requested, current, VirtioDeviceStatus.DriverOk) && ReadyForDriverOkLocked(next))
                     activation = PrepareActivationLocked();
             }
             if (activation is not null)
                 Activate(activation);
         }
+    }
+
+    /// <summary>Modern: FEATURES_OK must be set. Legacy (§4.1.4.10): DRIVER suffices and the written features take effect now.</summary>
+    private bool ReadyForDriverOkLocked(VirtioDeviceStatus next)
+    {
+        if (!_legacy)
+            return next.HasFlag(VirtioDeviceStatus.FeaturesOk);
+        if (!next.HasFlag(VirtioDeviceStatus.Driver))
+            return false;
+        _negotiatedFeatures = _driverFeatures & OfferedFeatures & 0xFFFF_FFFF;
+        return true;
     }
 
     private static bool Adds(VirtioDeviceStatus requested, VirtioDeviceStatus current, VirtioDeviceStatus bit) =>
@@ -166,6 +177,7 @@ public sealed partial class VirtioPciTransport
             _brokenReason = null;
             _lastFeatureRefusal = null;
             _activating = false;
+            _legacy = false;
             _resets++;
             SetIsrLocked(0);
         }

@@ -27,8 +27,10 @@ namespace PSVmm.Engine.Virtio.Transport;
 /// <see cref="VirtioDevice.QueueNotify"/> inline unless <see cref="QueueNotifyHandler"/> is set;
 /// an ioeventfd path calls <see cref="DeliverNotify"/> for the addresses of <see cref="GetNotifyAddresses(ulong)"/>.</para>
 ///
-/// Not implemented: the transitional/legacy interface (§4.1.4.10, I/O BAR 0 and device ID
-/// 0x1000 + type - 1), VIRTIO_F_RING_RESET (queue_reset reads 0, writes are ignored),
+/// With <c>transitional</c> the function also offers the legacy interface (I/O BAR 0, device ID
+/// 0x1000 + type - 1, revision 0; see VirtioPciTransport.Legacy.cs).
+///
+/// Not implemented: VIRTIO_F_RING_RESET (queue_reset reads 0, writes are ignored),
 /// VIRTIO_F_NOTIFICATION_DATA (queue_notify_data reads 0) and shared memory capabilities.
 /// </summary>
 public sealed partial class VirtioPciTransport : PciFunction
@@ -45,12 +47,14 @@ public sealed partial class VirtioPciTransport : PciFunction
     private readonly IGuestMemory _memory;
     private readonly QueueRegisters[] _queues;
     private readonly PciSubregionMap _bar;
+    private readonly DelegateRegion? _legacyRegion;
     private PciIntx? _intx;
 
     public VirtioPciTransport(string name, VirtioDevice device, IGuestMemory memory, IInterruptSink msiSink,
-        ulong transportFeatures = DefaultTransportFeatures)
-        : base(name, IdentityFor(device))
+        ulong transportFeatures = DefaultTransportFeatures, bool transitional = false)
+        : base(name, IdentityFor(device, transitional))
     {
+        IsTransitional = transitional;
         ArgumentNullException.ThrowIfNull(msiSink);
         Device = device;
         _memory = memory ?? throw new ArgumentNullException(nameof(memory));
@@ -63,6 +67,14 @@ public sealed partial class VirtioPciTransport : PciFunction
         _queues = new QueueRegisters[device.QueueCount];
         for (int q = 0; q < _queues.Length; q++)
             _queues[q] = new QueueRegisters(q, device.MaxQueueSize, _memory);
+
+        if (transitional)
+        {
+            if (0x18 + device.ConfigSize > (int)PciBarDefinition.MaxIoSize)
+                throw new ArgumentException("The device configuration does not fit a legacy I/O BAR.", nameof(transitional));
+            Config.AddBar(LegacyBar, PciBarKind.Io, LegacyBarSize(device.ConfigSize));
+            _legacyRegion = new DelegateRegion(ReadLegacy, WriteLegacy);
+        }
 
         int vectors = device.QueueCount + 1;
         ulong barSize = VirtioPciLayout.BarSize(vectors);
@@ -95,7 +107,12 @@ public sealed partial class VirtioPciTransport : PciFunction
     /// <summary>The INTx line, once <see cref="ConnectIntx"/> or <see cref="AttachTo"/> wired it.</summary>
     public PciIntx? Intx { get { lock (_lock) return _intx; } }
 
-    public override IDeviceRegion? GetBarRegion(int index) => index == VirtioPciLayout.Bar ? _bar : null;
+    public override IDeviceRegion? GetBarRegion(int index) => index switch
+    {
+        VirtioPciLayout.Bar => _bar,
+        LegacyBar => _legacyRegion,
+        _ => null,
+    };
 
     /// <summary>Adds the function to <paramref name="root"/> (at <paramref name="slot"/> or the first free slot) and wires its INTA# through <paramref name="intxSink"/>.</summary>
     public PciAddress AttachTo(PciRoot root, IInterruptSink intxSink, int? slot = null)
@@ -113,13 +130,18 @@ public sealed partial class VirtioPciTransport : PciFunction
         lock (_lock) _intx = intx;
     }
 
-    private static PciIdentity IdentityFor(VirtioDevice device)
+    private static PciIdentity IdentityFor(VirtioDevice device, bool transitional)
     {
         ArgumentNullException.ThrowIfNull(device);
         ushort type = (ushort)device.DeviceType;
-        // §4.1.2.1: modern device ID 0x1040 + type, revision ID ≥ 1; subsystem IDs are free for modern devices.
-        return new PciIdentity(VendorId, (ushort)(ModernDeviceIdBase + type), ClassCodeFor(device.DeviceType),
-            Revision, SubsystemVendorId: VendorId, SubsystemId: type, InterruptPin: 1);
+        // §4.1.2.1: modern device ID 0x1040 + type, revision ID ≥ 1 (subsystem IDs are free);
+        // transitional device ID 0x1000 + type - 1, revision ID 0, subsystem device ID = type.
+        if (transitional && (type < 1 || type > 0x3F))
+            throw new ArgumentException($"Device type {type} has no transitional PCI device ID.", nameof(device));
+        return new PciIdentity(VendorId,
+            transitional ? (ushort)(TransitionalDeviceIdBase + type - 1) : (ushort)(ModernDeviceIdBase + type),
+            ClassCodeFor(device.DeviceType), transitional ? (byte)0 : Revision,
+            SubsystemVendorId: VendorId, SubsystemId: type, InterruptPin: 1);
     }
 
     /// <summary>The PCI class code Linux and QEMU use for each device type (PCI Code and ID Assignment).</summary>

@@ -41,6 +41,27 @@ public sealed class GuestAccessFuzzTests
     }
 
     [Fact]
+    public void Random_legacy_io_accesses_never_throw()
+    {
+        var rig = new TransportRig(new EchoVirtioDevice(), transitional: true);
+        var random = new Random(11);
+        ulong io = rig.Driver.ConfRead(PSVmm.Engine.Pci.PciConfigRegisters.BarOffset(0)) & ~3ul;
+        ulong size = rig.Transport.Config.GetBar(0)!.Size;
+        var buffer = new byte[4];
+        for (int i = 0; i < 20_000; i++)
+        {
+            var data = buffer.AsSpan(0, random.Next(1, 5));
+            random.NextBytes(data);
+            ulong offset = (ulong)random.NextInt64((long)size);
+            if (random.Next(2) == 0)
+                rig.Pio.Read(io + offset, data);
+            else
+                rig.Pio.Write(io + offset, data);
+        }
+        Assert.True(rig.Transport.GetInfo().Counters.IgnoredRegisterWrites > 0);
+    }
+
+    [Fact]
     public void Random_config_space_accesses_never_throw()
     {
         var rig = new TransportRig();

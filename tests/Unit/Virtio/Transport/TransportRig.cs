@@ -12,15 +12,15 @@ internal sealed class TransportRig
     public const int Slot = 4;
     public const ulong RingBase = 0x1_0000;
 
-    public TransportRig(FakeVirtioDevice? device = null, ulong transportFeatures = VirtioPciTransport.DefaultTransportFeatures, PciWindows? windows = null)
+    public TransportRig(FakeVirtioDevice? device = null, ulong transportFeatures = VirtioPciTransport.DefaultTransportFeatures, PciWindows? windows = null, bool transitional = false)
     {
         Memory = new TransportTestMemory();
         Root = new PciRoot(Mmio, Pio, windows ?? PciWindows.Default(), (start, length) => start < (ulong)Memory.Regions[0].End);
         Device = device ?? new FakeVirtioDevice();
-        Transport = new VirtioPciTransport("virtio-test0", Device, Memory, Sink, transportFeatures);
+        Transport = new VirtioPciTransport("virtio-test0", Device, Memory, Sink, transportFeatures, transitional);
         Transport.AttachTo(Root, Sink, Slot);
         Root.AssignBars();
-        Driver = VirtioPciTestDriver.Find(Pio, Mmio, (ushort)(0x1040 + (int)Device.DeviceType));
+        Driver = VirtioPciTestDriver.Find(Pio, Mmio, (ushort)(transitional ? 0x1000 + (int)Device.DeviceType - 1 : 0x1040 + (int)Device.DeviceType));
     }
 
     public IoBus Mmio { get; } = new("mmio");
