@@ -14,15 +14,24 @@ namespace PSVmm.Engine.Virtio;
 /// take any guest offset and width: bytes outside [0, <see cref="ConfigSize"/>) read 0 and are
 /// not written; the device sees only in-range slices through <see cref="ReadConfigBytes"/> and
 /// <see cref="WriteConfigBytes"/>, which ignore writes to read-only fields. When the device
-/// changes a field on its own it calls <see cref="ReportConfigurationChanged"/>.</para>
+/// changes fields on its own it does so inside <see cref="ChangeConfiguration"/>: driver reads
+/// are excluded while the update runs and config_generation moves on before they resume, so a
+/// driver that reads generation, fields, generation (§2.5.1) never accepts a torn value.</para>
 ///
 /// <para><b>Life cycle.</b> <see cref="Activate"/> runs once per driver initialisation, when the
 /// driver sets DRIVER_OK and the transport has validated every enabled queue (size, ring
 /// addresses inside RAM and aligned). <see cref="QueueNotify"/> is called for each driver
 /// notification of an enabled queue of the current activation, on a vCPU thread (trapped MMIO
 /// write) or on an iothread (ioeventfd); it should hand work to the device's iothread and
-/// return quickly. <see cref="Reset"/> runs when the driver writes 0 to device_status, or the
-/// machine resets.</para>
+/// return quickly; it can race with <see cref="Reset"/> (a notification accepted just before the
+/// reset), so the device serialises the two (e.g. both run on its iothread). <see cref="Reset"/>
+/// runs when the driver writes 0 to device_status, or the machine resets.</para>
+///
+/// <para><b>Queues.</b> The activation carries the started <see cref="Queues.IVirtqueue"/>s. The
+/// transport owns them: it counts driver notifications on them and resets them after
+/// <see cref="OnReset"/> returned. The device pops, completes and decides on interrupts
+/// (<see cref="Queues.IVirtqueue.NeedsNotification"/>), then calls
+/// <see cref="IVirtioQueueInterrupts.SignalUsedBuffers"/>.</para>
 ///
 /// <para><b>Reset contract.</b> When <see cref="OnReset"/> returns: no thread of the device
 /// touches guest memory or signals an interrupt for the previous activation any more (in-flight
@@ -48,6 +57,7 @@ public abstract class VirtioDevice
     public const ulong TransportFeatureMask = ((1UL << 50) - 1) & ~((1UL << 24) - 1);
 
     private readonly object _hostLock = new();
+    private readonly object _configLock = new();
     private IVirtioDeviceHost? _host;
     private volatile bool _active;
 
@@ -105,7 +115,8 @@ public abstract class VirtioDevice
             return;
         try
         {
-            ReadConfigBytes(start, data.Slice((int)((ulong)start - offset), length));
+            lock (_configLock)
+                ReadConfigBytes(start, data[..length]);
         }
         catch (Exception e)
         {
@@ -121,7 +132,8 @@ public abstract class VirtioDevice
             return;
         try
         {
-            WriteConfigBytes(start, data.Slice((int)((ulong)start - offset), length));
+            lock (_configLock)
+                WriteConfigBytes(start, data[..length]);
         }
         catch (Exception e)
         {
@@ -187,7 +199,22 @@ public abstract class VirtioDevice
 
     // ---- reports to the transport ---------------------------------------------------------
 
-    /// <summary>The device changed its configuration space (e.g. capacity after a resize).</summary>
+    /// <summary>
+    /// Changes configuration fields (e.g. capacity after a resize) atomically with respect to
+    /// driver reads, then bumps config_generation and notifies the driver (§2.5.1, §4.1.4.3.1).
+    /// <paramref name="update"/> must not call back into the transport.
+    /// </summary>
+    protected void ChangeConfiguration(Action update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        lock (_configLock)
+        {
+            update();
+            Host?.ConfigurationChanged();
+        }
+    }
+
+    /// <summary>Announces a change the device already made with one atomic store (a single field no wider than the driver's reads).</summary>
     protected void ReportConfigurationChanged() => Host?.ConfigurationChanged();
 
     /// <summary>The device cannot go on without a reset (malformed guest data, internal error).</summary>
@@ -213,6 +240,7 @@ public abstract class VirtioDevice
         clippedLength = 0;
         if (length <= 0 || offset >= (ulong)ConfigSize)
             return false;
+        // offset < ConfigSize <= 4096: the slice starts at data[0].
         start = (int)offset;
         clippedLength = Math.Min(length, ConfigSize - start);
         return true;

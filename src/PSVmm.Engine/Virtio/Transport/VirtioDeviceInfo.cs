@@ -19,6 +19,8 @@ public sealed record VirtioDeviceInfo(
     byte Isr,
     string? BrokenReason,
     bool Active,
+    bool Transitional,
+    bool LegacyMode,
     IReadOnlyList<VirtioQueueConfig> Queues,
     IReadOnlyList<VirtqueueState> QueueStates,
     VirtioTransportCounters Counters)

@@ -162,7 +162,7 @@ public sealed partial class VirtioPciTransport : PciFunction
         lock (_lock)
         {
             return new VirtioDeviceInfo(Name, Device.DeviceType, _status, OfferedFeatures, _driverFeatures, _negotiatedFeatures,
-                _configGeneration, _configVector, _isr, _brokenReason, _activation is not null,
+                _configGeneration, _configVector, _isr, _brokenReason, _activation is not null, IsTransitional, _legacy,
                 _queues.Select(q => q.Snapshot()).ToArray(),
                 _queues.Select(q => q.Queue.Snapshot()).ToArray(),
                 new VirtioTransportCounters(_notifications, _ignoredNotifications, _ignoredWrites, _queueInterrupts,

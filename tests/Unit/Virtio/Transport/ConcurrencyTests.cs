@@ -109,4 +109,41 @@ public sealed class ConcurrencyTests
         // With every interrupt acknowledged by an ISR read or the reset, the line ends low.
         Assert.False(rig.Sink.IsAsserted(rig.IntxGsi));
     }
+
+    [Fact]
+    public void A_driver_that_retries_on_a_generation_change_never_accepts_a_torn_configuration()
+    {
+        var rig = new TransportRig();
+        rig.Device.Resize(0);
+        long changes = 0;
+        var until = DateTime.UtcNow.AddMilliseconds(300);
+        var resizer = Task.Run(() =>
+        {
+            for (uint x = 1; DateTime.UtcNow < until; x++)
+            {
+                rig.Device.ResizeInTwoSteps((ulong)x << 32 | x);   // halves equal once the update is complete
+                Interlocked.Increment(ref changes);
+            }
+        });
+        int accepted = 0, retried = 0;
+        while (DateTime.UtcNow < until)
+        {
+            // §2.5.1 driver side: generation, fields (two 32-bit reads), generation; retry on change.
+            long changesBefore = Interlocked.Read(ref changes);
+            ulong before = rig.Driver.Common(ConfigGeneration, 1);
+            ulong low = rig.Driver.DeviceConfig(0, 4);
+            ulong high = rig.Driver.DeviceConfig(4, 4);
+            bool changed = rig.Driver.Common(ConfigGeneration, 1) != before;
+            // The generation is 8 bits: a descheduled reader may see it wrap; such samples prove nothing.
+            if (changed || Interlocked.Read(ref changes) - changesBefore >= 255)
+            {
+                retried++;
+                continue;
+            }
+            Assert.Equal(low, high);
+            accepted++;
+        }
+        Assert.True(resizer.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(accepted > 0);
+    }
 }

@@ -43,11 +43,18 @@ internal class FakeVirtioDevice : VirtioDevice
     public uint Writable { get { lock (_lock) return _writable; } }
 
     /// <summary>The host changes the capacity (a resize) and tells the driver.</summary>
-    public void Resize(ulong capacity)
+    public void Resize(ulong capacity) => ChangeConfiguration(() =>
     {
         lock (_lock) _capacity = capacity;
-        ReportConfigurationChanged();
-    }
+    });
+
+    /// <summary>A resize that stores the two halves of the capacity separately, with a pause between (a multi-field update).</summary>
+    public void ResizeInTwoSteps(ulong capacity) => ChangeConfiguration(() =>
+    {
+        lock (_lock) _capacity = (_capacity & ~0xFFFF_FFFFUL) | (uint)capacity;
+        Thread.SpinWait(2000);
+        lock (_lock) _capacity = (_capacity & 0xFFFF_FFFFUL) | (capacity & ~0xFFFF_FFFFUL);
+    });
 
     public void Fail(string reason) => ReportNeedsReset(reason);
 

@@ -58,6 +58,9 @@ public sealed class LegacyInterfaceTests
         Out(0x12, 1, (byte)S.Acknowledge);
         Assert.Equal((ulong)S.Acknowledge, In(0x12, 1));
         Assert.True(_rig.Transport.InLegacyMode);
+        var info = _rig.Transport.GetInfo();
+        Assert.True(info.Transitional);
+        Assert.True(info.LegacyMode);
     }
 
     [Fact]
