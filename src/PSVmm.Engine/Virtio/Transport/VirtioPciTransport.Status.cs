@@ -9,11 +9,12 @@ namespace PSVmm.Engine.Virtio.Transport;
 //  - Otherwise the driver only adds bits. A write that would clear a set bit is ignored.
 //    DEVICE_NEEDS_RESET is the device's: the driver can neither set nor clear it.
 //  - Bits must come in order: DRIVER needs ACKNOWLEDGE, FEATURES_OK needs DRIVER, DRIVER_OK
-//    needs FEATURES_OK (a modern device has no legacy path without it). An out-of-order bit
+//    needs FEATURES_OK (in legacy mode, which has no FEATURES_OK, DRIVER). An out-of-order bit
 //    is dropped; the rest of the write applies.
 //  - FEATURES_OK is refused (stays clear) when the driver accepted a bit that was not offered
 //    or did not accept VERSION_1 (§2.2.2, §6.1).
-//  - DRIVER_OK validates every enabled queue and activates the device. A bad queue (or a device
+//  - DRIVER_OK starts every enabled queue (Virtqueue.Enable checks the size and that each ring
+//    area is aligned and inside guest RAM) and activates the device. A bad queue (or a device
 //    that fails to start) sets DEVICE_NEEDS_RESET, sends a configuration change notification
 //    and leaves DRIVER_OK clear. DRIVER_OK is refused while DEVICE_NEEDS_RESET is set.
 //  - FAILED is accepted at any time; the device keeps running until reset.
@@ -25,10 +26,10 @@ public sealed partial class VirtioPciTransport
     private long _activations;
     private long _refusedFeatures;
 
+    private string? _lastFeatureRefusal;
+
     /// <summary>The reason FEATURES_OK was last refused, if it was.</summary>
     public string? LastFeatureRefusal { get { lock (_lock) return _lastFeatureRefusal; } }
-
-    private string? _lastFeatureRefusal;
 
     /// <summary>Resets the device as a driver write of 0 to device_status does (e.g. on machine reset).</summary>
     public void Reset() => WriteStatus(0);

@@ -7,7 +7,7 @@ using PSVmm.Engine.Pci.Msix;
 namespace PSVmm.Engine.Virtio.Transport;
 
 /// <summary>
-/// A modern (non-transitional) virtio device on PCI (virtio 1.2 §4.1): vendor 0x1AF4, device
+/// A virtio device on PCI (virtio 1.2 §4.1), modern by default: vendor 0x1AF4, device
 /// 0x1040 + type, revision 1, INTA#, one memory BAR laid out as <see cref="VirtioPciLayout"/>
 /// describes, the five virtio vendor capabilities (common, notify, ISR, device, PCI
 /// configuration access) and MSI-X with one vector per queue plus one for configuration changes.
@@ -31,7 +31,8 @@ namespace PSVmm.Engine.Virtio.Transport;
 /// 0x1000 + type - 1, revision 0; see VirtioPciTransport.Legacy.cs).
 ///
 /// Not implemented: VIRTIO_F_RING_RESET (queue_reset reads 0, writes are ignored),
-/// VIRTIO_F_NOTIFICATION_DATA (queue_notify_data reads 0) and shared memory capabilities.
+/// VIRTIO_F_NOTIFICATION_DATA (queue_notify_data reads 0), shared memory capabilities, and
+/// gating of DMA/MSI-X on the command register's bus master enable (drivers set it first).
 /// </summary>
 public sealed partial class VirtioPciTransport : PciFunction
 {
