@@ -10,9 +10,11 @@ public sealed partial class VirtioPciTransport
     private long _ignoredNotifications;
 
     /// <summary>
-    /// Where accepted notifications go. Null (default): <see cref="VirtioDevice.QueueNotify"/> runs
-    /// inline on the writing vCPU thread. The machine sets it to wake the device's iothread.
-    /// Called outside the transport lock; must not throw.
+    /// Where trapped notifications go once accepted (and counted). Null (default):
+    /// <see cref="VirtioDevice.QueueNotify"/> runs inline on the writing vCPU thread. The machine
+    /// sets it to hand the kick to the device's iothread, which then calls
+    /// <see cref="VirtioDevice.QueueNotify"/> (not <see cref="DeliverNotify"/>, which would check
+    /// and count it again). Called outside the transport lock; exceptions are swallowed.
     /// </summary>
     public Action<int>? QueueNotifyHandler { get; set; }
 
@@ -27,8 +29,9 @@ public sealed partial class VirtioPciTransport
         GetNotifyAddresses(Config.GetBarAddress(VirtioPciLayout.Bar));
 
     /// <summary>
-    /// A notification that bypassed the BAR (an ioeventfd fired): checks the queue like a trapped
-    /// write and calls the device directly. Returns false when it was ignored.
+    /// A notification that bypassed the BAR (a KVM ioeventfd on one of <see cref="GetNotifyAddresses(ulong)"/>
+    /// fired; call it on the iothread): checks and counts it like a trapped write and calls the
+    /// device directly. Returns false when it was ignored.
     /// </summary>
     public bool DeliverNotify(int queue)
     {

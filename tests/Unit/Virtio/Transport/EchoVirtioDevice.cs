@@ -8,7 +8,10 @@ namespace PSVmm.Tests.Virtio.Transport;
 /// copies each chain's readable bytes into its writable part, returns it as used and signals
 /// when the driver wants an interrupt. A malformed ring makes it report NEEDS_RESET.
 /// </summary>
-internal sealed class EchoVirtioDevice() : FakeVirtioDevice(VirtioDeviceType.Console)
+internal sealed class EchoVirtioDevice : EchoVirtioDeviceBase;
+
+/// <summary>The echo behaviour, open for variants that change the threading.</summary>
+internal class EchoVirtioDeviceBase() : FakeVirtioDevice(VirtioDeviceType.Console)
 {
     protected override void OnQueueNotify(int queue)
     {
