@@ -7,10 +7,8 @@ namespace PSVmm.Tests.Virtio.Transport;
 /// A device that serves its queues the way a real one does: on a kick it drains the queue,
 /// copies each chain's readable bytes into its writable part, returns it as used and signals
 /// when the driver wants an interrupt. A malformed ring makes it report NEEDS_RESET.
+/// Open for variants that change the threading.
 /// </summary>
-internal sealed class EchoVirtioDevice : EchoVirtioDeviceBase;
-
-/// <summary>The echo behaviour, open for variants that change the threading.</summary>
 internal class EchoVirtioDeviceBase() : FakeVirtioDevice(VirtioDeviceType.Console)
 {
     protected override void OnQueueNotify(int queue)
@@ -51,3 +49,6 @@ internal class EchoVirtioDeviceBase() : FakeVirtioDevice(VirtioDeviceType.Consol
         return written;
     }
 }
+
+/// <summary>The echo device served inline on the notifying thread.</summary>
+internal sealed class EchoVirtioDevice : EchoVirtioDeviceBase;
