@@ -36,7 +36,7 @@ internal sealed unsafe class VcpuThread
         _emulation = emulation;
         _stop = stop;
         _exited = exited;
-        _thread = new Thread(Body, 1024 * 1024) { IsBackground = true, Name = $"{vmName} vCPU {vcpu.Index}" };
+        _thread = new Thread(Body, 1024 * 1024) { IsBackground = true, Name = $"vCPU {vcpu.Index} {vmName}" };
     }
 
     public int Index => _vcpu.Index;
