@@ -37,6 +37,8 @@ public sealed partial class BlockDeviceEngine : IDisposable
     private IDisposable? _throttleTimer;
     private long _generation;
     private ulong _nextTag;
+    private volatile bool _broken;
+    private volatile bool _running;
     private bool _disposed;
 
     /// <param name="id">The disk's name, for statistics and messages.</param>
@@ -77,10 +79,10 @@ public sealed partial class BlockDeviceEngine : IDisposable
     public IoThread IoThread => _ioThread;
 
     /// <summary>True after a fatal guest error until the next <see cref="Stop"/>.</summary>
-    public bool IsBroken { get; private set; }
+    public bool IsBroken { get => _broken; private set => _broken = value; }
 
     /// <summary>True between <see cref="Start"/> and <see cref="Stop"/>.</summary>
-    public bool IsRunning { get; private set; }
+    public bool IsRunning { get => _running; private set => _running = value; }
 
     /// <summary>The features of the running activation (0 when stopped).</summary>
     public ulong NegotiatedFeatures { get; private set; }
