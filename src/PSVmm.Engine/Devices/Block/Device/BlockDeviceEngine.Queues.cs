@@ -181,7 +181,24 @@ public sealed partial class BlockDeviceEngine
             operations.AddRange(inFlight.Operations);
         }
 
-        _backend.SubmitBatch(operations);
+        try
+        {
+            _backend.SubmitBatch(operations);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The image was closed under a running device (machine teardown): nothing was queued,
+            // so fail the requests rather than leave them (and a later reset) waiting forever.
+            foreach (var inFlight in batch)
+            {
+                _inFlight.Remove(inFlight.Tag);
+                _counters.Finished();
+                if (_session is { } session && !IsBroken && inFlight.Generation == session.Generation)
+                {
+                    Complete(session, inFlight.Queue, inFlight.Request, VirtioBlkStatus.IoError, 0);
+                }
+            }
+        }
     }
 
     /// <summary>Writes the status byte (after the data, §5.2.6), returns the chain and says whether that made a used entry.</summary>

@@ -187,4 +187,30 @@ public sealed class BlockEngineBehaviourTests
         Assert.Equal(VirtioBlkStatus.Unsupported, rig.ReadStatus(discard.Status));
         Assert.Equal(VirtioBlkStatus.Unsupported, rig.ReadStatus(zeroes.Status));
     }
+
+    [Fact]
+    public void A_notification_delivered_on_the_IoThread_itself_is_served_inline()
+    {
+        using var rig = new BlockRig(Disk());
+        var read = rig.AddRead(0, 3, 512);
+        rig.IoThread.Post(() => rig.Engine.Notify(0));
+        Assert.Equal(read.Id, rig.WaitUsed(0, 1)[0].Id);
+        Assert.Equal(VirtioBlkStatus.Ok, rig.ReadStatus(read.Status));
+    }
+
+    [Fact]
+    public void With_EVENT_IDX_the_driver_decides_through_used_event_when_it_is_interrupted()
+    {
+        using var rig = new BlockRig(Disk(), features: VirtioFeatures.Version1 | VirtioFeatures.EventIdx | VirtioBlkFeatures.Flush);
+        var split = ((SplitDriverAdapter)rig.Drivers[0]).Driver;
+        // used_event = 2: the driver wants an interrupt only once the third buffer is used.
+        split.SetUsedEvent(2);
+        rig.Run(rig.AddRead(0, 0, 512));
+        rig.Run(rig.AddRead(0, 1, 512));
+        rig.Settle();
+        Assert.Empty(rig.Signals);
+        rig.Run(rig.AddRead(0, 2, 512));
+        rig.Settle();
+        Assert.Equal([0], rig.Signals);
+    }
 }

@@ -128,4 +128,35 @@ public sealed class BlockEngineFaultTests
         Assert.True(bad.Engine.IsBroken);
         Assert.False(good.Engine.IsBroken);
     }
+
+    [Fact]
+    public void Requests_to_a_closed_image_fail_with_IOERR_and_reset_does_not_hang()
+    {
+        var disk = new MemoryBlockBackend(1 << 20);
+        using var rig = new BlockRig(new ClosedAfterOpen(disk), ownsBackend: false);
+        var read = rig.AddRead(0, 0, 512);
+        Assert.Equal(1u, rig.Run(read));
+        Assert.Equal(VirtioBlkStatus.IoError, rig.ReadStatus(read.Status));
+        Assert.Equal(0, rig.Engine.GetStatistics().InFlight);
+        rig.Engine.Stop(TimeSpan.FromSeconds(1));
+        Assert.Null(rig.Engine.GetStatistics().LastDeviceError);
+        disk.Dispose();
+    }
+
+    /// <summary>A backend whose Submit calls fail as after Dispose (its eventfd stays usable).</summary>
+    private sealed class ClosedAfterOpen(MemoryBlockBackend inner) : IBlockBackend
+    {
+        public long Size => inner.Size;
+        public bool ReadOnly => false;
+        public int LogicalBlockSize => 512;
+        public bool Direct => false;
+        public BlockCacheMode CacheMode => BlockCacheMode.Writeback;
+        public bool SupportsDiscard => true;
+        public bool SupportsWriteZeroes => true;
+        public int CompletionEventFd => inner.CompletionEventFd;
+        public void Submit(BlockIoRequest request) => throw new ObjectDisposedException("image");
+        public int DrainCompletions(Action<BlockCompletion> onCompletion) => inner.DrainCompletions(onCompletion);
+        public BlockBackendStatistics GetStatistics() => inner.GetStatistics();
+        public void Dispose() { }
+    }
 }
