@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 root=$PWD
 ./build.sh || { echo "0 passed, 1 failed"; exit 1; }
+# The Linux test kit (Debian's cloud kernel, modules, initramfs): cached outside the checkout.
+tests/linux-kit/build-kit.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 results=$root/out/test-results
 rm -rf "$results"

@@ -17,6 +17,9 @@ $env:PSVMM_MODULE = Join-Path $root 'out/PSVmm/PSVmm.psd1'
 $env:PSVMM_ROOT = "$root"
 
 $result = Invoke-Pester -Configuration $config
-"$($result.PassedCount) $($result.FailedCount)" | Set-Content -Path $ResultFile
-if ($result.FailedCount -gt 0) { exit 1 }
+# A failed BeforeAll/AfterAll or a file that does not even load is not in FailedCount: count it too.
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+"$($result.PassedCount) $failed" | Set-Content -Path $ResultFile
+"$($result.PassedCount) passed, $failed failed"
+if ($failed -gt 0) { exit 1 }
 exit 0

@@ -94,6 +94,7 @@ long_mode:
 
     .data
     .balign 4096
+    .globl pml4, high_tables
 pml4:
     .quad pdpt + PTE_TABLE
     .fill 511, 8, 0
@@ -113,6 +114,9 @@ page_directories:
     .quad (page << 21) + PTE_2M + PTE_PCD + PTE_PWT
     .set page, page + 1
     .endr
+/* Spare tables for MMIO above 4 GiB (64-bit BARs), linked in at CPL3 by paging.c. */
+high_tables:
+    .fill 5 * 512, 8, 0
 
 /* Stacks. The linker script keeps .bss inside the loaded file image (see probe.ld). */
     .bss

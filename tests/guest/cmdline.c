@@ -66,16 +66,45 @@ int option_flag(const char *name)
     return option_value(name) != 0;
 }
 
+static int digit_value(char c, unsigned base)
+{
+    int d = (c >= '0' && c <= '9') ? c - '0'
+          : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+          : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : 99;
+    return d < (int)base ? d : -1;
+}
+
 u64 option_number(const char *name, u64 fallback, u64 min, u64 max)
 {
     const char *v = option_value(name);
-    if (v == 0 || *v < '0' || *v > '9')
+    unsigned base = 10;
+    if (v && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+        base = 16;
+        v += 2;
+    }
+    if (v == 0 || digit_value(*v, base) < 0)
         return fallback;
     u64 n = 0;
-    for (; *v >= '0' && *v <= '9'; v++) {
-        n = n * 10 + (u64)(*v - '0');
+    for (int d; (d = digit_value(*v, base)) >= 0; v++) {
+        if (n > max / base)
+            return max;
+        n = n * base + (u64)d;
         if (n > max)
             return max;
     }
     return n < min ? min : n;
+}
+
+unsigned option_string(const char *name, char *out, unsigned size)
+{
+    const char *v = option_value(name);
+    unsigned n = 0;
+    if (v == 0 || size == 0)
+        return 0;
+    while (v[n] && v[n] != ' ' && n + 1 < size) {
+        out[n] = v[n];
+        n++;
+    }
+    out[n] = '\0';
+    return n;
 }

@@ -12,7 +12,9 @@ u32 multiboot_mem_upper_kib(void);
 
 /* True if the command line holds the word `name` (or `name=...`). */
 int option_flag(const char *name);
-/* The number in `name=N`, clamped to [min, max]; fallback if absent or not a number. */
+/* The number in `name=N` (decimal, or hex with 0x), clamped to [min, max]; fallback if absent or not a number. */
 u64 option_number(const char *name, u64 fallback, u64 min, u64 max);
+/* Copies the value of `name=value` into out (NUL-terminated, truncated to size - 1); its length, 0 if absent. */
+unsigned option_string(const char *name, char *out, unsigned size);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * Just enough PCI to use QEMU's `edu` device as an MSI source when the PSVmm test device is
- * absent: bus 0, function 0 only, configuration mechanism #1 (PCI Local Bus 3.0 §3.2.2.3.2).
+ * Just enough PCI for the probe: bus 0, function 0 only, configuration mechanism #1 (PCI Local
+ * Bus 3.0 §3.2.2.3.2) and the ECAM address of a register (for the virtio-blk tests).
  */
 #include "io.h"
 #include "pci.h"
@@ -32,6 +32,24 @@ void pci_write16(unsigned dev, unsigned reg, u16 value)
 {
     select_register(dev, reg);
     outw(PCI_CONFIG_DATA + (reg & 2), value);
+}
+
+u8 pci_read8(unsigned dev, unsigned reg)
+{
+    select_register(dev, reg);
+    return inb(PCI_CONFIG_DATA + (reg & 3));
+}
+
+void pci_write8(unsigned dev, unsigned reg, u8 value)
+{
+    select_register(dev, reg);
+    outb(PCI_CONFIG_DATA + (reg & 3), value);
+}
+
+/* Bus 0: the function's 4 KiB is at base + (device << 15 | function << 12) + register. */
+u64 ecam_address(u64 ecam_base, unsigned dev, unsigned reg)
+{
+    return ecam_base + ((u64)(dev & 31) << 15) + (reg & 0xFFF);
 }
 
 int pci_find(u16 vendor, u16 device)

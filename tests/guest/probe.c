@@ -2,6 +2,7 @@
  * The probe guest's CPL3 part: runs the tests, reports, then exits (or idles until the host
  * asks it to shut down). boot.S `iretq`s here with CPL 3 and interrupts enabled.
  */
+#include "blk_tests.h"
 #include "cmdline.h"
 #include "io.h"
 #include "tests.h"
@@ -62,6 +63,12 @@ __attribute__((noreturn)) void probe_main(void)
     count(test_mmio(dev, option_number("mmio", 1000, 1, 10000000)));
     count(test_msi(dev, option_number("msi", 1000, 1, 10000000)));
     count(test_int3(option_number("int3", 1000, 1, 10000000)));
+    if (option_flag("blk")) {
+        u32 blk_passed, blk_failed;
+        blk_tests(&blk_passed, &blk_failed);
+        passed += blk_passed;
+        failed += blk_failed;
+    }
 
     if (stray_interrupts)
         print("probe: stray interrupts=%lu\n", stray_interrupts);

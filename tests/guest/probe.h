@@ -36,6 +36,8 @@
 #define VEC_DOUBLE_FAULT  8
 #define VEC_INVALID_OP    6
 #define VEC_MSI           0x40
+#define VEC_MSIX_BASE     0x41            /* virtio-blk MSI-X table entry i -> vector 0x41 + i */
+#define MSIX_VECTORS      16
 #define VEC_SPURIOUS      0xFF
 #define VEC_STRAY         0x100           /* marker pushed by the catch-all stub for vectors 32..254 */
 
@@ -98,6 +100,7 @@ extern u64 boot_tsc;
 extern volatile u64 msi_received;
 extern volatile u64 int3_count;
 extern volatile u64 stray_interrupts;
+extern volatile u64 msix_count[MSIX_VECTORS];   /* per vector VEC_MSIX_BASE + i */
 
 /* Set at CPL3 before the deliberate #UD that asks CPL0 to triple-fault (see guest_exit). */
 extern volatile u32 exit_fallback;

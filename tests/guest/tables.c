@@ -8,6 +8,7 @@
 
 extern char kernel_stack_top[], ist1_stack_top[];
 extern void (*const exception_entries[32])(void);
+extern void (*const msix_entries[MSIX_VECTORS])(void);
 void isr_msi(void), isr_int3(void), isr_spurious(void), isr_stray(void);
 
 u32 boot_apic_id;
@@ -112,6 +113,8 @@ void cpu_init(void)
     set_gate(VEC_BREAKPOINT, isr_int3, 3, 0);           /* DPL 3: `int3` allowed from CPL3 */
     set_gate(VEC_DOUBLE_FAULT, exception_entries[VEC_DOUBLE_FAULT], 0, 1);
     set_gate(VEC_MSI, isr_msi, 0, 0);
+    for (unsigned i = 0; i < MSIX_VECTORS; i++)
+        set_gate(VEC_MSIX_BASE + i, msix_entries[i], 0, 0);
     set_gate(VEC_SPURIOUS, isr_spurious, 0, 0);
     struct descriptor_pointer idtr = { sizeof(idt) - 1, (u64)idt };
     __asm__ volatile("lidt %0" : : "m"(idtr));

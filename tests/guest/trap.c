@@ -7,6 +7,7 @@
 volatile u64 msi_received;
 volatile u64 int3_count;
 volatile u64 stray_interrupts;
+volatile u64 msix_count[MSIX_VECTORS];
 
 static const char *const exception_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",

@@ -26,6 +26,21 @@ isr_msi:
     orq $RFLAGS_IF, FRAME_RFLAGS(%rsp)
     iretq
 
+/* virtio-blk MSI-X vectors 0x41..0x50: count per vector, EOI, return. */
+.macro MSIX_HANDLER i
+isr_msix_\i:
+    pushq %rax
+    incq msix_count + 8 * \i(%rip)
+    movl $LAPIC_EOI_ADDR, %eax
+    movl $0, (%rax)
+    popq %rax
+    orq $RFLAGS_IF, FRAME_RFLAGS(%rsp)
+    iretq
+.endm
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    MSIX_HANDLER \i
+    .endr
+
 /* int3 from CPL3 through the DPL3 gate: a trap, RIP already points past the int3. */
     .globl isr_int3
 isr_int3:
@@ -83,7 +98,7 @@ EXCEPTION 29, 1
 EXCEPTION 30, 1
 EXCEPTION 31, 0
 
-/* Any other vector (32..254 except VEC_MSI): an interrupt nobody asked for. */
+/* Any other vector (32..254 except VEC_MSI and the MSI-X vectors): an interrupt nobody asked for. */
     .globl isr_stray
 isr_stray:
     pushq $0
@@ -136,4 +151,10 @@ trap_common:
 exception_entries:
     .irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     .quad isr_exception_\vec
+    .endr
+
+    .globl msix_entries
+msix_entries:
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    .quad isr_msix_\i
     .endr

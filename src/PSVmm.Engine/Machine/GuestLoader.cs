@@ -1,0 +1,49 @@
+using PSVmm.Engine.Boot;
+using PSVmm.Engine.Boot.Linux;
+using PSVmm.Engine.Memory;
+
+namespace PSVmm.Engine.Machine;
+
+/// <summary>Chooses the loader for a kernel image: Multiboot ELF first, then Linux.</summary>
+internal static class GuestLoader
+{
+    public sealed record Loaded(EntryState Entry, string EffectiveKernelArgs);
+
+    /// <summary>Throws <see cref="VmException"/> (InvalidKernelImage, InitrdNotFound) for an image no loader accepts.</summary>
+    public static Loaded Load(IGuestMemory memory, VmConfig config, CpuProfile profile)
+    {
+        byte[] kernel = ReadFile(config.KernelPath, "KernelImageNotFound", "kernel image");
+        try
+        {
+            if (MultibootLoader.IsMultiboot(kernel))
+                return new Loaded(MultibootLoader.Load(memory, kernel, config.KernelArgs), config.KernelArgs);
+            if (LinuxBoot.IsLinuxKernel(kernel))
+            {
+                byte[]? initrd = config.InitrdPath is null ? null : ReadFile(config.InitrdPath, "InitrdNotFound", "initrd");
+                string args = profile == CpuProfile.Pvm ? PvmKernelArgs.Append(config.KernelArgs) : config.KernelArgs;
+                var request = new LinuxBootRequest(kernel, initrd, args, config.CpuCount, (ulong)config.MemoryMB * 1024 * 1024);
+                return new Loaded(LinuxBoot.Load(memory, request), args);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or GuestMemoryException)
+        {
+            throw new VmException("InvalidKernelImage", VmErrorCategory.InvalidData, $"{config.KernelPath}: {e.Message}", e);
+        }
+        throw new VmException("InvalidKernelImage", VmErrorCategory.InvalidData,
+            $"{config.KernelPath} is neither a Multiboot ELF nor a Linux kernel.");
+    }
+
+    private static byte[] ReadFile(string? path, string errorId, string what)
+    {
+        if (string.IsNullOrEmpty(path))
+            throw new VmException(errorId, VmErrorCategory.ObjectNotFound, $"No {what} was given.");
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VmException(errorId, VmErrorCategory.ObjectNotFound, $"Cannot read the {what} {path}: {e.Message}", e);
+        }
+    }
+}

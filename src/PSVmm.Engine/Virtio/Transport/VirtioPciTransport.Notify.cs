@@ -1,0 +1,94 @@
+namespace PSVmm.Engine.Virtio.Transport;
+
+// Notifications (virtio 1.2 §4.1.4.4, §4.1.5.2). queue_notify_off = queue index and
+// notify_off_multiplier = 4, so queue q is notified by a write at notify + 4q. The address
+// identifies the queue (the value, the queue index without NOTIFICATION_DATA, is not needed),
+// which is what a KVM ioeventfd without data match sees as well.
+public sealed partial class VirtioPciTransport
+{
+    private long _notifications;
+    private long _ignoredNotifications;
+
+    /// <summary>
+    /// Where trapped notifications go once accepted (and counted). Null (default):
+    /// <see cref="VirtioDevice.QueueNotify"/> runs inline on the writing vCPU thread. The machine
+    /// sets it to hand the kick to the device's iothread, which then calls
+    /// <see cref="VirtioDevice.QueueNotify"/> (not <see cref="DeliverNotify"/>, which would check
+    /// and count it again). Called outside the transport lock; exceptions are swallowed.
+    /// </summary>
+    public Action<int>? QueueNotifyHandler { get; set; }
+
+    /// <summary>The guest-physical notify address of every queue when the BAR is at <paramref name="barAddress"/> (for ioeventfds).</summary>
+    public IReadOnlyList<(int Queue, ulong Address)> GetNotifyAddresses(ulong barAddress) =>
+        Enumerable.Range(0, _queues.Length)
+            .Select(q => (q, barAddress + VirtioPciLayout.NotifyOffset + (ulong)q * VirtioPciLayout.NotifyOffMultiplier))
+            .ToArray();
+
+    /// <summary>The notify addresses for the BAR address currently programmed.</summary>
+    public IReadOnlyList<(int Queue, ulong Address)> GetNotifyAddresses() =>
+        GetNotifyAddresses(Config.GetBarAddress(VirtioPciLayout.Bar));
+
+    /// <summary>
+    /// A notification that bypassed the BAR (a KVM ioeventfd on one of <see cref="GetNotifyAddresses(ulong)"/>
+    /// fired; call it on the iothread): checks and counts it like a trapped write and calls the
+    /// device directly. Returns false when it was ignored.
+    /// </summary>
+    public bool DeliverNotify(int queue)
+    {
+        if (!AcceptNotify(queue))
+            return false;
+        Device.QueueNotify(queue);
+        return true;
+    }
+
+    private void WriteNotify(ulong offset, ReadOnlySpan<byte> data)
+    {
+        // §4.1.5.2: the driver writes the 16-bit queue index; narrower writes are not notifications.
+        if (data.Length < 2 || offset % VirtioPciLayout.NotifyOffMultiplier != 0)
+        {
+            lock (_lock) _ignoredNotifications++;
+            return;
+        }
+        NotifyFromGuest((int)Math.Min(offset / VirtioPciLayout.NotifyOffMultiplier, int.MaxValue));
+    }
+
+    /// <summary>A trapped notification of <paramref name="queue"/> (modern notify region or legacy register).</summary>
+    private void NotifyFromGuest(int queue)
+    {
+        if (!AcceptNotify(queue))
+            return;
+        if (QueueNotifyHandler is { } handler)
+        {
+            try
+            {
+                handler(queue);
+            }
+            catch (Exception)
+            {
+                // A handler failure must not reach the vCPU; the iothread reports its own errors.
+            }
+        }
+        else
+        {
+            Device.QueueNotify(queue);
+        }
+    }
+
+    /// <summary>Counts the notification; true when the device is live and the queue enabled.</summary>
+    private bool AcceptNotify(int queue)
+    {
+        lock (_lock)
+        {
+            bool live = _activation is not null && (_status & VirtioDeviceStatus.DriverOk) != 0
+                && (uint)queue < (uint)_queues.Length && _queues[queue].Enabled;
+            if (live)
+            {
+                _notifications++;
+                _queues[queue].Queue.RecordDriverNotification();
+            }
+            else
+                _ignoredNotifications++;
+            return live;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Management.Automation;
+using PSVmm.Completion;
+using PSVmm.Engine.Machine;
+using PSVmm.Session;
+
+namespace PSVmm.Commands;
+
+/// <summary>Remove-Vm: forgets a stopped VM and releases it; with -Force a running VM is turned off first.</summary>
+[Cmdlet(VerbsCommon.Remove, "Vm", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(VirtualMachine))]
+public sealed class RemoveVmCommand : VmCommandBase
+{
+    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public VirtualMachine[] Vm { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("VMName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(VmNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>Remove without a prompt, turning a running VM off first.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        {
+            try
+            {
+                Remove(vm);
+            }
+            catch (VmException e)
+            {
+                WriteVmError(e, vm);
+            }
+        }
+    }
+
+    private void Remove(VirtualMachine vm)
+    {
+        bool live = VmRegistry.IsLive(vm);
+        if (live && !Force)
+            throw new VmException("VmIsRunning", VmErrorCategory.InvalidOperation,
+                $"VM '{vm.Name}' is {vm.State}. Stop it with Stop-Vm first, or use Remove-Vm -Force to turn it off and remove it.");
+        string action = live ? "Turn off and remove VM" : "Remove VM";
+        if (!ShouldProcessHighImpact(vm.Name, action, Force))
+            return;
+        if (live)
+            vm.TurnOff();
+        VmRegistry.Unregister(vm);
+        vm.Dispose();
+        WriteVerbose($"Removed VM '{vm.Name}'.");
+        if (PassThru)
+            WriteObject(vm);
+    }
+}

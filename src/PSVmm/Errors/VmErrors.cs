@@ -1,0 +1,32 @@
+using System.Management.Automation;
+using PSVmm.Engine.Machine;
+
+namespace PSVmm.Errors;
+
+/// <summary>Builds the ErrorRecords the cmdlets write: one stable ErrorId (no spaces) per kind of failure.</summary>
+internal static class VmErrors
+{
+    public static ErrorRecord From(VmException e, object? target) =>
+        new(e, e.ErrorId, ToErrorCategory(e.Category), target);
+
+    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target, Exception? inner = null) =>
+        new(new VmException(errorId, VmErrorCategory.InvalidOperation, message, inner), errorId, category, target);
+
+    public static ErrorRecord NotFound(string name) =>
+        Create("VmNotFound", ErrorCategory.ObjectNotFound,
+            $"No VM named '{name}' exists in this session. Get-Vm lists the VMs; Start-Vm -Config creates one.", name);
+
+    public static ErrorCategory ToErrorCategory(VmErrorCategory category) => category switch
+    {
+        VmErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+        VmErrorCategory.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        VmErrorCategory.InvalidData => ErrorCategory.InvalidData,
+        VmErrorCategory.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        VmErrorCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+        VmErrorCategory.InvalidOperation => ErrorCategory.InvalidOperation,
+        VmErrorCategory.OperationTimeout => ErrorCategory.OperationTimeout,
+        VmErrorCategory.ResourceExists => ErrorCategory.ResourceExists,
+        VmErrorCategory.DeviceError => ErrorCategory.DeviceError,
+        _ => ErrorCategory.NotSpecified,
+    };
+}
