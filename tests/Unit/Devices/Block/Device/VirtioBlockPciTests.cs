@@ -35,6 +35,7 @@ public sealed class VirtioBlockPciTests : IDisposable
     private readonly MemoryBlockBackend _disk = new(DiskSize);
     private readonly VirtioBlock _device;
     private readonly VirtioPciTestDriver _driver;
+    private readonly VirtioPciTransport _transport;
     private SplitRingDriver[] _rings = [];
     private ulong _nextData = 0x200000;
 
@@ -49,8 +50,8 @@ public sealed class VirtioBlockPciTests : IDisposable
         var options = new BlockDeviceOptions("mem.img") { Id = "disk0", NumQueues = 2, QueueSize = 64, Serial = "PCI-SERIAL" };
         _device = new VirtioBlock(options, _backend, _ioThread);
         var root = new PciRoot(_mmio, _pio, PciWindows.Default(), (start, _) => start < BlockRig.RamSize);
-        var transport = new VirtioPciTransport("virtio-blk0", _device, _memory, _sink);
-        transport.AttachTo(root, _sink, 5);
+        _transport = new VirtioPciTransport("virtio-blk0", _device, _memory, _sink);
+        _transport.AttachTo(root, _sink, 5);
         root.AssignBars();
         _driver = VirtioPciTestDriver.Find(_pio, _mmio, 0x1042);
     }
@@ -238,5 +239,55 @@ public sealed class VirtioBlockPciTests : IDisposable
             new VirtioBlock(new BlockDeviceOptions("x") { Serial = "this serial is far too long", QueueSize = 3 }, new MemoryBlockBackend(4096), _ioThread));
         Assert.Contains("at most 20 bytes", e.Message);
         Assert.Contains("QueueSize 3", e.Message);
+    }
+
+    [Fact]
+    public void Packed_rings_with_event_idx_and_indirect_descriptors_work_through_the_transport()
+    {
+        _driver.SetupMsix();
+        ulong features = Accepted | VirtioFeatures.RingPacked | VirtioFeatures.EventIdx | VirtioFeatures.IndirectDesc;
+        Assert.True(_driver.Negotiate(features));
+        var packed = new PackedRingDriver[2];
+        for (int q = 0; q < 2; q++)
+        {
+            ulong desc = RingBase + (ulong)q * 0x10000;
+            packed[q] = new PackedRingDriver(_memory, QueueSize, desc, desc + 0x1000, desc + 0x2000);
+            _driver.SetupQueue(q, QueueSize, desc, desc + 0x1000, desc + 0x2000, vector: (ushort)q);
+        }
+
+        _driver.Common(VirtioPciCommonConfig.ConfigMsixVector, 2, 2);
+        _driver.AddStatus(VirtioDeviceStatus.DriverOk);
+        Assert.Equal(features, _device.Engine.NegotiatedFeatures);
+
+        var header = new byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)T.In);
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(8), 9);
+        ulong h = Allocate(header), a = Allocate(new byte[512]), b = Allocate(new byte[512]), status = Allocate([0xFF]);
+        ulong table = Allocate(new byte[64]);
+        ushort id = packed[1].AddIndirect(table, DriverBuffer.Out(h, 16), DriverBuffer.In(a, 512), DriverBuffer.In(b, 512), DriverBuffer.In(status, 1));
+        _driver.Notify(1);
+        UsedEntry used = default;
+        Assert.True(SpinWait.SpinUntil(() => packed[1].TryReadUsed(out used, out _), 5000));
+        Assert.Equal(new UsedEntry(id, 1025), used);
+        Assert.Equal(VirtioBlkStatus.Ok, Status(status));
+        var data = new byte[1024];
+        _memory.Read(a, data.AsSpan(0, 512));
+        _memory.Read(b, data.AsSpan(512));
+        Assert.Equal(_disk.Data.Slice(9 * 512, 1024).ToArray(), data);
+        var vector1 = VirtioPciTestDriver.MessageFor(1);
+        Assert.True(SpinWait.SpinUntil(() => _sink.Msis.Contains(new(vector1.Address, vector1.Data)), 5000));
+    }
+
+    [Fact]
+    public void An_ioeventfd_on_the_IoThread_delivers_notifications_without_the_BAR()
+    {
+        Initialise();
+        using var doorbell = new PSVmm.Engine.Devices.Block.Backend.Engines.EventFd();
+        using var source = _ioThread.AddEventFd(doorbell.Fd, () => _transport.DeliverNotify(0));
+
+        var (_, status) = AddRequest(0, T.In, 2, 512, dataWritable: true);
+        doorbell.Signal();
+        Assert.Equal(513u, WaitUsed(0).Length);
+        Assert.Equal(VirtioBlkStatus.Ok, Status(status));
     }
 }
