@@ -60,6 +60,12 @@ public sealed class VirtioBlkConfig
 
     private byte InitialWriteback { get; }
 
+    /// <summary>Sets the cache mode from the device side (e.g. writethrough when FLUSH was not negotiated).</summary>
+    public void SetWriteback(bool writeback)
+    {
+        lock (_lock) _writeback = writeback ? (byte)1 : (byte)0;
+    }
+
     /// <summary>Back to the values at creation (device reset, §2.4: the driver renegotiates).</summary>
     public void Reset()
     {

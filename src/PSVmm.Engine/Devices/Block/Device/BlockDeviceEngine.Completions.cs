@@ -89,8 +89,8 @@ public sealed partial class BlockDeviceEngine
     }
 
     /// <summary>
-    /// Writethrough applies when the driver turned writeback off (CONFIG_WCE) or, without
-    /// CONFIG_WCE, did not accept FLUSH and so cannot ask for durability itself (§5.2.5).
+    /// Writethrough applies when the driver did not accept FLUSH, and so cannot ask for
+    /// durability itself, or turned writeback off through CONFIG_WCE (§5.2.5).
     /// </summary>
     private bool NeedsWritethroughFlush(Session session, InFlightRequest inFlight)
     {
@@ -99,6 +99,6 @@ public sealed partial class BlockDeviceEngine
             return false;
         }
 
-        return session.Has(VirtioBlkFeatures.ConfigWce) ? !Config.Writeback : !session.Has(VirtioBlkFeatures.Flush);
+        return !session.Has(VirtioBlkFeatures.Flush) || (session.Has(VirtioBlkFeatures.ConfigWce) && !Config.Writeback);
     }
 }

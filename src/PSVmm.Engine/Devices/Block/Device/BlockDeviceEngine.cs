@@ -114,6 +114,12 @@ public sealed partial class BlockDeviceEngine : IDisposable
                 (negotiatedFeatures & VirtioBlkFeatures.WriteZeroes) != 0,
                 Config.Limits);
             _session = new Session(++_generation, memory, negotiatedFeatures, [.. queues], signalQueue, reportFatal, rules);
+            // §5.2.5: with CONFIG_WCE but without FLUSH the device starts in writethrough mode.
+            if ((negotiatedFeatures & VirtioBlkFeatures.ConfigWce) != 0 && (negotiatedFeatures & VirtioBlkFeatures.Flush) == 0)
+            {
+                Config.SetWriteback(false);
+            }
+
             IsBroken = false;
             IsRunning = true;
             NegotiatedFeatures = negotiatedFeatures;

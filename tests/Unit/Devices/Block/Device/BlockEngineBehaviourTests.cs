@@ -93,13 +93,17 @@ public sealed class BlockEngineBehaviourTests
         Assert.All(disk.Data.Slice(1024, 512).ToArray(), b => Assert.Equal(0x42, b));
     }
 
-    [Fact]
-    public void Without_flush_negotiated_writes_are_writethrough()
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(VirtioBlkFeatures.ConfigWce)]
+    public void Without_flush_negotiated_writes_are_writethrough(ulong configWce)
     {
         var disk = Disk();
-        using var rig = new BlockRig(disk, features: VirtioFeatures.Version1 | VirtioBlkFeatures.BlkSize);
+        using var rig = new BlockRig(disk, features: VirtioFeatures.Version1 | VirtioBlkFeatures.BlkSize | configWce);
         rig.Run(rig.AddWrite(0, 1, new byte[512]));
         Assert.Equal(1, disk.Flushes);
+        // §5.2.5: CONFIG_WCE without FLUSH: writeback reads 0.
+        Assert.Equal(configWce == 0, rig.Config.Writeback);
     }
 
     [Theory]
