@@ -12,22 +12,26 @@ public sealed partial class BlockDeviceEngine
     {
         var touched = new HashSet<int>();
         var session = _session;
-        _backend.DrainCompletions(completion => OnCompletion(session, completion, touched));
-        if (session is null || IsBroken || !ReferenceEquals(session, _session))
-        {
-            return;
-        }
-
         try
         {
+            _backend.DrainCompletions(completion => OnCompletion(session, completion, touched));
+            if (session is null || IsBroken || !ReferenceEquals(session, _session))
+            {
+                return;
+            }
+
             foreach (int queue in touched)
             {
                 SignalIfNeeded(session, queue);
             }
         }
-        catch (Exception e) when (IsGuestError(e))
+        catch (Exception e) when (session is not null)
         {
-            Fail(session, e.Message);
+            Fail(session, Describe(e));
+        }
+        catch (Exception e)
+        {
+            _log($"disk {Id}: completion after reset failed: {e.Message}");
         }
     }
 
@@ -82,9 +86,10 @@ public sealed partial class BlockDeviceEngine
                 touched.Add(inFlight.Queue);
             }
         }
-        catch (Exception e) when (IsGuestError(e))
+        catch (Exception e)
         {
-            Fail(session!, $"queue {inFlight.Queue}: {e.Message}");
+            // Caught here, not by the caller: the backend's drain must go on to the other completions.
+            Fail(session!, $"queue {inFlight.Queue}: {Describe(e)}");
         }
     }
 

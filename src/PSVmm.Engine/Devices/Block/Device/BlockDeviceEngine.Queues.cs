@@ -39,16 +39,24 @@ public sealed partial class BlockDeviceEngine
             }
             while (queue.EnableGuestNotifications());
         }
-        catch (Exception e) when (IsGuestError(e))
+        catch (Exception e)
         {
-            Fail(session, $"queue {index}: {e.Message}");
+            // Requests of this drain not yet submitted are dropped with the broken device.
+            Fail(session, $"queue {index}: {Describe(e)}");
             return;
         }
 
-        Submit(batch);
-        if (completedAny)
+        try
         {
-            SignalIfNeeded(session, index);
+            Submit(batch);
+            if (completedAny)
+            {
+                SignalIfNeeded(session, index);
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(session, $"queue {index}: {Describe(e)}");
         }
     }
 
@@ -219,6 +227,10 @@ public sealed partial class BlockDeviceEngine
 
     private static bool IsGuestError(Exception e) =>
         e is VirtqueueException or GuestMemoryException or BlockRequestException;
+
+    /// <summary>A guest error by its message; anything else is a device bug and says so.</summary>
+    private static string Describe(Exception e) =>
+        IsGuestError(e) ? e.Message : $"internal error ({e.GetType().Name}): {e.Message}";
 
     /// <summary>A fatal guest error: report it once, stop serving the device until it is reset.</summary>
     private void Fail(Session session, string reason)

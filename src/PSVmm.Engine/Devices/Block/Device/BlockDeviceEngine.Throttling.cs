@@ -36,9 +36,16 @@ public sealed partial class BlockDeviceEngine
             return;
         }
 
-        var batch = new List<InFlightRequest>();
-        ReleaseThrottled(batch);
-        Submit(batch);
+        try
+        {
+            var batch = new List<InFlightRequest>();
+            ReleaseThrottled(batch);
+            Submit(batch);
+        }
+        catch (Exception e)
+        {
+            Fail(session, Describe(e));
+        }
     }
 
     /// <summary>Reset or fatal error: requests still waiting for the throttle are dropped (never submitted).</summary>
