@@ -23,7 +23,7 @@ public sealed class BlockEngineResetTests
         rig.Settle();
         Assert.Equal(3, rig.Engine.GetStatistics().InFlight);
 
-        var reset = Task.Factory.StartNew(() => rig.Engine.Stop(), TaskCreationOptions.LongRunning);
+        var reset = new BackgroundCall(() => rig.Engine.Stop());
         SpinWait.SpinUntil(() => !rig.Engine.IsRunning, 5000);
         Assert.False(reset.Wait(200), "reset returned while the backend still held guest buffers");
         faults.ReleaseDelayed();

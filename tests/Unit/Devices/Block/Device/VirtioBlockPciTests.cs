@@ -219,7 +219,7 @@ public sealed class VirtioBlockPciTests : IDisposable
         _driver.Notify(1);
         Assert.True(SpinWait.SpinUntil(() => _backend.DelayedCount == 2, 5000));
 
-        var reset = Task.Factory.StartNew(() => _driver.Status = VirtioDeviceStatus.None, TaskCreationOptions.LongRunning);
+        var reset = new BackgroundCall(() => _driver.Status = VirtioDeviceStatus.None);
         Assert.True(SpinWait.SpinUntil(() => !_device.Engine.IsRunning, 5000));
         Assert.False(reset.Wait(100));
         _backend.ReleaseDelayed();
