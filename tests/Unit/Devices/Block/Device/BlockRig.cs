@@ -199,6 +199,8 @@ internal sealed class BlockRig : IDisposable
             Thread.Sleep(1);
         }
 
+        // The device publishes the used entry before it signals: let the handler finish.
+        Settle();
         return entries;
     }
 
