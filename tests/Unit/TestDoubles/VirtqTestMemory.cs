@@ -36,7 +36,8 @@ public sealed class VirtqTestMemory : IGuestMemory
         }
 
         Regions = regions;
-        _backing = regions.Select(r => new byte[r.Size]).ToArray();
+        // Pinned: the block device hands pointers from GetSpan to asynchronous backends (guest RAM never moves).
+        _backing = regions.Select(r => GC.AllocateArray<byte>((int)r.Size, pinned: true)).ToArray();
     }
 
     /// <summary>One region of <paramref name="size"/> bytes at guest address 0.</summary>

@@ -1,0 +1,33 @@
+using PSVmm.Engine.Devices.Block.Backend;
+
+namespace PSVmm.Engine.Devices.Block.Device;
+
+/// <summary>
+/// A parsed request on its way through throttling and the backend. One request may need
+/// several backend operations (one per discard range, or a write followed by a writethrough
+/// flush); it completes when the last of them does. Lives on the IoThread only.
+/// </summary>
+internal sealed class InFlightRequest(BlockRequest request, int queue, long generation, ulong tag)
+{
+    public BlockRequest Request { get; } = request;
+
+    public int Queue { get; } = queue;
+
+    /// <summary>The device activation the request belongs to; completions of older ones are dropped.</summary>
+    public long Generation { get; } = generation;
+
+    /// <summary>The backend user data of every operation of this request.</summary>
+    public ulong Tag { get; } = tag;
+
+    public List<BlockIoRequest> Operations { get; } = [];
+
+    public int Pending { get; set; }
+
+    /// <summary>The first errno a backend operation failed with (0 while all succeeded).</summary>
+    public int Errno { get; set; }
+
+    public bool WasThrottled { get; set; }
+
+    /// <summary>Writethrough: the flush after the write has been submitted.</summary>
+    public bool FlushIssued { get; set; }
+}
