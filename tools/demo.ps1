@@ -18,7 +18,7 @@ if ($SkipLinux) { return }
 $kit = Get-Content /var/cache/psvmm/linux-kit/kit.env -ErrorAction SilentlyContinue | ConvertFrom-StringData
 if (-not $kit) { Write-Warning 'No Linux kit: run tests/linux-kit/build-kit.sh'; return }
 Write-Host "== Debian cloud kernel $($kit.KIT_VERSION) (bzImage + kit initramfs)" -ForegroundColor Cyan
-$linux = New-VmConfig -Name demo-linux -Kernel $kit.KIT_VMLINUZ -Initrd $kit.KIT_INITRAMFS -MemoryMB 256 `
+$linux = New-VmConfig -Name demo-linux -Kernel $kit.KIT_VMLINUX -Initrd $kit.KIT_INITRAMFS -MemoryMB 256 `
     -KernelArgs 'console=ttyS0 panic=-1' | Start-Vm -PassThru
 Write-Host "kernel command line: $($linux.EffectiveKernelArgs)"
 Wait-Vm -Vm $linux -For ConsolePattern -Pattern 'Run /init|psvmm-kit: init done|Kernel panic' -TimeoutSec $LinuxTimeoutSec -ErrorAction Continue

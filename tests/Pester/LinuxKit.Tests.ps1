@@ -12,7 +12,7 @@ Describe 'Debian cloud kernel boots under PSVmm' -Tag 'Linux', 'Slow' -Skip:$ski
         $kit = Get-Content /var/cache/psvmm/linux-kit/kit.env | ConvertFrom-StringData
         $script:kernelArgs = 'console=ttyS0 earlyprintk=serial,ttyS0 psvmm.marker=kit-42'
         $script:started = Get-Date
-        $script:vm = New-VmConfig -Name linux-kit -Kernel $kit.KIT_VMLINUZ -Initrd $kit.KIT_INITRAMFS `
+        $script:vm = New-VmConfig -Name linux-kit -Kernel $kit.KIT_VMLINUX -Initrd $kit.KIT_INITRAMFS `
             -MemoryMB 256 -KernelArgs $kernelArgs | Start-Vm -PassThru
         # ACPI tables are parsed early; the MADT/IOAPIC line comes after them.
         Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'ACPI: IOAPIC|Kernel panic' -TimeoutSec 420 -ErrorAction Continue

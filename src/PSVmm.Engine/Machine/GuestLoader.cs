@@ -21,7 +21,13 @@ internal static class GuestLoader
             {
                 byte[]? initrd = config.InitrdPath is null ? null : ReadFile(config.InitrdPath, "InitrdNotFound", "initrd");
                 string args = profile == CpuProfile.Pvm ? PvmKernelArgs.Append(config.KernelArgs) : config.KernelArgs;
-                var request = new LinuxBootRequest(kernel, initrd, args, config.CpuCount, (ulong)config.MemoryMB * 1024 * 1024);
+                ulong memoryBytes = (ulong)config.MemoryMB * 1024 * 1024;
+                var (mmio64Start, mmio64Size) = MemoryLayout.Mmio64Window(memoryBytes);
+                var request = new LinuxBootRequest(kernel, initrd, args, config.CpuCount, memoryBytes)
+                {
+                    HighMmioBase = mmio64Start,
+                    HighMmioSize = mmio64Size,
+                };
                 return new Loaded(LinuxBoot.Load(memory, request), args);
             }
         }

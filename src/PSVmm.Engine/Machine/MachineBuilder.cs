@@ -55,11 +55,11 @@ internal static class MachineBuilder
                 () => stop(new VcpuStopRequest(VmState.Stopped, null, null)),
                 m.Own);
             (hooks?.RegisterDevices ?? LegacyDevices.Register)(m.Devices);
+            if (hooks?.RegisterDevices is null)
+                m.Pci = m.Own(PciPlatform.Create(m.Devices, config));
 
             var supported = kvm.GetSupportedCpuid();
             int runSize = kvm.VcpuMmapSize;
-            // The decoder's contract takes only the bytes (64-bit mode); once it has the
-            // Decode(bytes, is64BitMode) overload, pass the mode through.
             var decode = hooks?.Decode ?? ((bytes, is64BitMode) => InstructionDecoder.Decode(bytes, is64BitMode));
             for (int i = 0; i < config.CpuCount; i++)
             {

@@ -53,6 +53,17 @@ public static class MemoryLayout
     public const uint IoApicPins = 24;
     public const uint FirstMsiGsi = 24;
 
+    /// <summary>Size of the 64-bit PCI window (above RAM, 1 GiB aligned): within 40 physical address bits for any RAM size a VM here can have.</summary>
+    public const ulong PciMmio64Size = 0x10_0000_0000;  // 64 GiB
+
+    /// <summary>The 64-bit PCI window for a machine of <paramref name="memoryBytes"/> bytes: from the first 1 GiB boundary above RAM and 4 GiB.</summary>
+    public static (ulong Start, ulong Size) Mmio64Window(ulong memoryBytes)
+    {
+        ulong ramEnd = RamRegions(memoryBytes)[^1].End;
+        ulong start = (Math.Max(ramEnd, HighRamStart) + 0x3FFF_FFFF) & ~0x3FFF_FFFFUL;
+        return (start, PciMmio64Size);
+    }
+
     /// <summary>The RAM regions for a machine of <paramref name="memoryBytes"/> bytes.</summary>
     public static IReadOnlyList<Memory.GuestRegion> RamRegions(ulong memoryBytes)
     {

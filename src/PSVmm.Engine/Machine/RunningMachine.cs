@@ -22,6 +22,8 @@ internal sealed class RunningMachine : IDisposable
     public IoBus Pio { get; } = new("pio");
     public IoBus Mmio { get; } = new("mmio");
     public MachineDevices Devices { get; set; } = null!;
+    /// <summary>PCI bus 0 and its devices; null on test machines with their own devices.</summary>
+    public PciPlatform? Pci { get; set; }
     public List<KvmVcpu> Vcpus { get; } = [];
     public List<VcpuThread> Threads { get; } = [];
 

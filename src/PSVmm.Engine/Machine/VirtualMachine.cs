@@ -182,6 +182,24 @@ public sealed class VirtualMachine : IDisposable
             return _machine is null ? _lastVcpus : _machine.Threads.Select(t => t.Snapshot()).ToList();
     }
 
+    /// <summary>Live state of every virtio-blk-pci disk; empty unless the VM is running.</summary>
+    public IReadOnlyList<VirtioBlkPciState> GetBlockDevices()
+    {
+        PciPlatform? pci;
+        lock (_lock)
+            pci = State == VmState.Running ? _machine?.Pci : null;
+        return pci?.Snapshot() ?? [];
+    }
+
+    /// <summary>Every function on PCI bus 0 (host bridge included) as the guest sees it now; empty unless the VM is running.</summary>
+    public IReadOnlyList<Pci.PciDeviceInfo> GetPciDevices()
+    {
+        PciPlatform? pci;
+        lock (_lock)
+            pci = State == VmState.Running ? _machine?.Pci : null;
+        return pci?.Root.GetDeviceInfos() ?? [];
+    }
+
     public void Dispose()
     {
         TurnOff();

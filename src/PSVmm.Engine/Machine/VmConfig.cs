@@ -31,5 +31,14 @@ public sealed class VmConfig
     /// <summary>Where the serial console is also written as it arrives (null: memory only).</summary>
     public string? ConsoleLogPath { get; set; }
 
-    public VmConfig Clone() => (VmConfig)MemberwiseClone();
+    /// <summary>virtio-blk-pci disks, in the order they were added.</summary>
+    public List<VirtioBlkPciConfig> BlockDevices { get; set; } = [];
+
+    /// <summary>A copy whose device list can change without touching this one (the entries are immutable records).</summary>
+    public VmConfig Clone()
+    {
+        var copy = (VmConfig)MemberwiseClone();
+        copy.BlockDevices = [.. BlockDevices];
+        return copy;
+    }
 }
