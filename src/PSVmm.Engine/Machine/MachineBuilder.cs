@@ -29,7 +29,7 @@ internal static class MachineBuilder
     ];
 
     /// <param name="kvm">an open /dev/kvm; the machine owns it from here on, also on failure</param>
-    public static RunningMachine Build(KvmSystem kvm, VmConfig config, CpuProfile profile, ConsoleLog console,
+    public static RunningMachine Build(KvmSystem kvm, VmConfig config, CpuProfile profile, ConsoleLog console, VmEventLog events,
         MachineHooks? hooks, Action<VcpuStopRequest> stop, Action vcpuExited)
     {
         var m = new RunningMachine(kvm);
@@ -50,7 +50,7 @@ internal static class MachineBuilder
                 m.Vm.SetUserMemoryRegion((uint)i, m.Memory.Regions[i].GuestAddress, m.Memory.Regions[i].Size, m.Memory.HostAddress(i));
             m.Interrupts = m.Own(new KvmInterruptSink(m.Vm));
 
-            m.Devices = new MachineDevices(m.Vm, m.Pio, m.Mmio, m.Memory, m.Interrupts, console,
+            m.Devices = new MachineDevices(m.Vm, m.Pio, m.Mmio, m.Memory, m.Interrupts, console, events,
                 status => stop(new VcpuStopRequest(VmState.Stopped, status, null)),
                 () => stop(new VcpuStopRequest(VmState.Stopped, null, null)),
                 m.Own);

@@ -12,7 +12,7 @@ internal sealed class MachineDevices
 {
     private readonly Func<IDisposable, IDisposable> _own;
 
-    public MachineDevices(KvmVm vm, IoBus pio, IoBus mmio, IGuestMemory memory, IInterruptSink interrupts, ConsoleLog console,
+    public MachineDevices(KvmVm vm, IoBus pio, IoBus mmio, IGuestMemory memory, IInterruptSink interrupts, ConsoleLog console, VmEventLog events,
         Action<int> exitRequested, Action resetRequested, Func<IDisposable, IDisposable> own)
     {
         _own = own;
@@ -22,6 +22,7 @@ internal sealed class MachineDevices
         Memory = memory;
         Interrupts = interrupts;
         Console = console;
+        Events = events;
         ExitRequested = exitRequested;
         ResetRequested = resetRequested;
     }
@@ -33,6 +34,8 @@ internal sealed class MachineDevices
     public IGuestMemory Memory { get; }
     public IInterruptSink Interrupts { get; }
     public ConsoleLog Console { get; }
+    /// <summary>Where devices report what they noticed (not the guest's console).</summary>
+    public VmEventLog Events { get; }
 
     /// <summary>Stops the VM as Stopped with the given exit code (the debug-exit port).</summary>
     public Action<int> ExitRequested { get; }

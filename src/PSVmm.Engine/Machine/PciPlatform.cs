@@ -56,10 +56,10 @@ internal sealed class PciPlatform : IDisposable
         string name = disk.Disk.IoThread ?? DefaultIoThread;
         if (!_ioThreads.TryGetValue(name, out var io))
         {
-            io = new IoThread(name, (thread, e) => d.Console.Append($"\n[PSVmm] {thread}: {e.GetType().Name}: {e.Message}\n"));
+            io = new IoThread(name, (thread, e) => d.Events.Add(thread, $"{e.GetType().Name}: {e.Message}"));
             _ioThreads.Add(name, io);
         }
-        VirtioBlock block = OpenDisk(disk, io, d.Console);
+        VirtioBlock block = OpenDisk(disk, io, d.Events);
         try
         {
             var transport = new VirtioPciTransport($"virtio-blk {disk.Id}", block, d.Memory, d.Interrupts, transitional: disk.Transitional);
@@ -79,12 +79,12 @@ internal sealed class PciPlatform : IDisposable
         }
     }
 
-    private static VirtioBlock OpenDisk(VirtioBlkPciConfig disk, IoThread io, ConsoleLog console)
+    private static VirtioBlock OpenDisk(VirtioBlkPciConfig disk, IoThread io, VmEventLog events)
     {
         string what = $"Disk '{disk.Id}' ({disk.Disk.Path})";
         try
         {
-            return VirtioBlock.Open(disk.Disk, io, message => console.Append($"\n[PSVmm] {disk.Id}: {message}\n"));
+            return VirtioBlock.Open(disk.Disk, io, message => events.Add(disk.Id, message));
         }
         catch (BlockImageLockedException e)
         {

@@ -57,6 +57,8 @@ public sealed class VirtualMachine : IDisposable
     /// <summary>Why the VM is <see cref="VmState.Failed"/> (e.g. an unhandled emulation failure naming RIP and bytes).</summary>
     public string? FailureReason { get; private set; }
     public ConsoleLog Console { get; }
+    /// <summary>What the VMM's devices noticed (guest errors, refused requests), across runs.</summary>
+    public VmEventLog Events { get; } = new();
 
     /// <summary>Raised (on any thread) whenever <see cref="State"/> changes.</summary>
     public event EventHandler<VmState>? StateChanged;
@@ -82,7 +84,7 @@ public sealed class VirtualMachine : IDisposable
         {
             var profile = CpuidProfile.Resolve(Config.CpuProfile);
             var kvm = OpenKvm();
-            machine = MachineBuilder.Build(kvm, Config, profile, Console, _hooks, RequestStop, OnVcpuExited);
+            machine = MachineBuilder.Build(kvm, Config, profile, Console, Events, _hooks, RequestStop, OnVcpuExited);
             var loaded = _hooks?.Load is { } load
                 ? new GuestLoader.Loaded(load(machine.Memory), Config.KernelArgs)
                 : GuestLoader.Load(machine.Memory, Config, profile);
