@@ -11,7 +11,7 @@ set -euo pipefail
 in=${1:?usage: patch-vmlinux-for-pvm-peer.sh VMLINUX OUT}
 out=${2:?usage: patch-vmlinux-for-pvm-peer.sh VMLINUX OUT}
 die() { echo "patch-vmlinux: $*" >&2; exit 1; }
-sym() { nm "$in" | awk -v s="$1" '$3 == s { print $1; exit }'; }
+sym() { nm "$in" | awk -v s="$1" '$3 == s && !n++ { print $1 }'; }
 # File offset of a virtual address, from the PT_LOAD program headers.
 file_offset() {
   local a=$((16#$1)) type off va pa fs rest
@@ -34,7 +34,7 @@ put "$off" "\\350$(le32 $((16#$magic - (16#$ip + 5))))"
 
 drop=$(sym fpu__drop); [ -n "$drop" ] || die "fpu__drop not in the symbol table"
 fwait=$(objdump -d --no-show-raw-insn --start-address=0x$drop --stop-address=$((16#$drop + 256)) "$in" \
-  | awk '$2 == "fwait" { sub(":", "", $1); print $1; exit }')
+  | awk '$2 == "fwait" && !n++ { sub(":", "", $1); print $1 }')
 [ -n "$fwait" ] || die "no fwait in fpu__drop"
 off=$(file_offset "$fwait")
 [ "$(bytes_at "$off" 1)" = 9b ] || die "fwait byte not found at 0x$fwait"
