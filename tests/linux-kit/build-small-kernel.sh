@@ -56,9 +56,11 @@ tar -xJf "$tarball" -C "$work"
 tree=$work/linux-source-6.1
 mk() { make -C "$tree" ARCH=x86_64 "$@"; }
 
-mk -s tinyconfig >/dev/null
-(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$fragment" >/dev/null)
-mk -s olddefconfig >/dev/null
+{
+  mk -s tinyconfig &&
+  (cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$fragment") &&
+  mk -s olddefconfig
+} >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; log "configuration failed"; exit 1; }
 
 # Every option of the fragment must be in the final .config with the value asked for; kconfig
 # silently drops a "y" whose dependencies are unmet, so list those and stop.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a raw disk image for the small kernel: an MBR partition table (one Linux partition,
 # type 0x83, from LBA 2048 to the end) holding an empty ext4 file system labelled psvmm-root.
-# The kernel reads the table (vda: vda1) and mounts root=/dev/vda1.
+# The kernel reads the table (vda: vda1) and mounts root=/dev/vda1. The file system holds only
+# /dev (so the kernel's devtmpfs automount finds its mount point) and /sbin, /etc, /bin: no init.
 # Usage: make-disk.sh IMAGE [SIZE_MIB]   (default 64 MiB)
 set -euo pipefail
 img=${1:?usage: make-disk.sh IMAGE [SIZE_MIB]}
@@ -18,4 +19,7 @@ le32() { printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) $(($
 entry="\\000\\376\\377\\377\\203\\376\\377\\377$(le32 $start)$(le32 $count)"
 printf "$entry" | dd of="$img" bs=1 seek=446 conv=notrunc status=none
 printf '\125\252' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
-mkfs.ext4 -q -F -b 4096 -L psvmm-root -E offset=$((start * 512)) "$img" $((count / 2))k
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+mkdir -p "$tree"/{dev,sbin,etc,bin}
+mkfs.ext4 -q -F -b 4096 -L psvmm-root -d "$tree" -E offset=$((start * 512)) "$img" $((count / 2))k
