@@ -1,0 +1,137 @@
+# Linux as the ground-truth client of PSVmm's virtio-blk-pci: the small kernel of the Linux kit
+# (tests/linux-kit/build-small-kernel.sh: virtio-pci, virtio-blk and ext4 built in) enumerates
+# PCI, sets up MSI-X, probes the disk and mounts an ext4 root made on the host, all before
+# /init (guest user space cannot run under PVM, PLATFORM.md). One boot per configuration.
+BeforeDiscovery {
+    $script:skip = -not (Test-Path /dev/kvm)
+}
+
+BeforeAll {
+    Import-Module $env:PSVMM_MODULE -Force
+    $root = $env:PSVMM_ROOT
+    $kitDir = & "$root/tests/linux-kit/build-small-kernel.sh"
+    if ($LASTEXITCODE -ne 0) { throw "build-small-kernel.sh failed" }
+    $script:kernel = (Get-Content "$kitDir/small-kernel.env" | ConvertFrom-StringData).SMALL_VMLINUX
+
+    function script:New-Ext4Image([string] $Path, [int] $MiB = 64) {
+        [IO.File]::WriteAllBytes($Path, [byte[]]::new(0))
+        & truncate -s "${MiB}M" $Path
+        & mkfs.ext4 -q -F -L psvmm-root $Path
+        if ($LASTEXITCODE -ne 0) { throw "mkfs.ext4 failed" }
+    }
+    function script:Get-Superblock([string] $Path) {
+        $lines = & dumpe2fs -h $Path 2>$null
+        [pscustomobject]@{
+            MountCount = [int](($lines | Where-Object { $_ -like 'Mount count:*' }) -replace '\D', '')
+            WriteTime  = ($lines | Where-Object { $_ -like 'Last write time:*' }) -replace '^Last write time:\s*', ''
+        }
+    }
+    # Boots until the kernel has mounted its root (or failed), then leaves the VM running for live checks.
+    function script:Start-SmallKernel([string] $Name, [string] $Image, [int] $Cpus = 1, [hashtable] $Disk = @{}) {
+        $vm = New-VmConfig -Name $Name -Kernel $kernel -MemoryMB 256 -CpuCount $Cpus `
+                -KernelArgs 'console=ttyS0 root=/dev/vda rw panic=-1' |
+            Add-VirtioBlkPci -Path $Image -Serial "$Name-disk" @Disk |
+            Start-Vm -PassThru
+        Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'Run /sbin/init|Kernel panic|VFS: Cannot open root' -TimeoutSec 600 -ErrorAction Continue
+        $vm
+    }
+}
+
+Describe 'Small kernel with an ext4 root on virtio-blk-pci' -Tag 'Linux', 'Slow' -Skip:$skip {
+    BeforeAll {
+        $script:image = Join-Path ([IO.Path]::GetTempPath()) "psvmm-rw-$PID.img"
+        New-Ext4Image $image
+        $script:before = Get-Superblock $image
+        Start-Sleep -Seconds 1   # the superblock's write time has a resolution of a second
+        $script:vm = Start-SmallKernel -Name small-rw -Image $image
+        $script:console = Get-VmConsole -Vm $vm -Raw
+        $script:msix = @(Get-VmMsixTable -Vm $vm)
+        $script:queues = @(Get-VmVirtqueue -Vm $vm)
+        Stop-Vm -Vm $vm -TurnOff -Force
+        $script:after = Get-Superblock $image
+    }
+    AfterAll {
+        Remove-Vm -Name small-rw -Force -ErrorAction SilentlyContinue
+        Remove-Item $image -ErrorAction SilentlyContinue
+    }
+
+    It 'probes the disk with its capacity' {
+        $console | Should -Match 'virtio_blk virtio0: \[vda\] 131072 512-byte logical blocks'
+    }
+
+    It 'programs MSI-X: enabled, unmasked entries with the guest''s LAPIC addresses' {
+        $msix.Count | Should -BeGreaterThan 1
+        $msix[0].Enabled | Should -BeTrue
+        $used = @($msix | Where-Object { -not $_.Masked -and $_.Address -ge 0xFEE00000 -and $_.Address -lt 0xFEF00000 })
+        $used.Count | Should -BeGreaterOrEqual 2 -Because 'Linux gives the config change and the queue a vector each'
+    }
+
+    It 'runs the request queue' {
+        $queues[0].Enabled | Should -BeTrue
+        $queues[0].UsedIdx | Should -BeGreaterThan 0
+    }
+
+    It 'mounts the root file system read-write' {
+        $console | Should -Match 'EXT4-fs \(vda\): mounted filesystem'
+        $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) on device'
+        $console | Should -Not -Match 'Mounted root \(ext4 filesystem\) readonly'
+    }
+
+    It 'leaves the mount in the superblock the host reads' {
+        $after.MountCount | Should -Be ($before.MountCount + 1)
+        $after.WriteTime | Should -Not -Be $before.WriteTime
+    }
+}
+
+Describe 'Small kernel with the root disk added -ReadOnly' -Tag 'Linux', 'Slow' -Skip:$skip {
+    BeforeAll {
+        $script:image = Join-Path ([IO.Path]::GetTempPath()) "psvmm-ro-$PID.img"
+        New-Ext4Image $image
+        $script:hashBefore = (Get-FileHash $image -Algorithm SHA256).Hash
+        $script:vm = Start-SmallKernel -Name small-ro -Image $image -Disk @{ ReadOnly = $true }
+        $script:console = Get-VmConsole -Vm $vm -Raw
+        Stop-Vm -Vm $vm -TurnOff -Force
+    }
+    AfterAll {
+        Remove-Vm -Name small-ro -Force -ErrorAction SilentlyContinue
+        Remove-Item $image -ErrorAction SilentlyContinue
+    }
+
+    It 'offers the disk read-only and the kernel mounts the root read-only' {
+        $console | Should -Match 'virtio_blk virtio0: \[vda\] 131072 512-byte logical blocks'
+        $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) readonly on device'
+    }
+
+    It 'leaves the image byte-for-byte unchanged' {
+        (Get-FileHash $image -Algorithm SHA256).Hash | Should -Be $hashBefore
+    }
+}
+
+Describe 'Small kernel with two vCPUs and two request queues' -Tag 'Linux', 'Slow' -Skip:$skip {
+    BeforeAll {
+        $script:image = Join-Path ([IO.Path]::GetTempPath()) "psvmm-mq-$PID.img"
+        New-Ext4Image $image
+        $script:vm = Start-SmallKernel -Name small-mq -Image $image -Cpus 2 -Disk @{ NumQueues = 2 }
+        $script:console = Get-VmConsole -Vm $vm -Raw
+        $script:queues = @(Get-VmVirtqueue -Vm $vm)
+        Stop-Vm -Vm $vm -TurnOff -Force
+    }
+    AfterAll {
+        Remove-Vm -Name small-mq -Force -ErrorAction SilentlyContinue
+        Remove-Item $image -ErrorAction SilentlyContinue
+    }
+
+    It 'brings up both CPUs' {
+        $console | Should -Match 'smp: Brought up 1 node, 2 CPUs'
+    }
+
+    It 'has the kernel use two request queues' {
+        $console | Should -Match 'virtio_blk virtio0: 2/0/0 default/read/poll queues'
+        $queues.Count | Should -Be 2
+        $queues | ForEach-Object { $_.Enabled | Should -BeTrue }
+    }
+
+    It 'mounts the root' {
+        $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) on device'
+    }
+}
