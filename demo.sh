@@ -7,4 +7,5 @@ cd "$(dirname "$0")"
 ./tools/install-deps.sh
 ./build.sh
 tests/linux-kit/build-kit.sh >/dev/null
+tests/linux-kit/build-small-kernel.sh >/dev/null
 exec dotnet tool run pwsh -- -NoLogo -NoProfile -File tools/demo.ps1 "$@"
