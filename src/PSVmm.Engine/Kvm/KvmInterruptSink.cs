@@ -11,7 +11,7 @@ namespace PSVmm.Engine.Kvm;
 /// MSI route and an eventfd bound by KVM_IRQFD, and is then raised by writing that eventfd. When
 /// no route can be made (table full, routing refused) KVM_SIGNAL_MSI is used. Thread-safe.
 /// </summary>
-internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
+internal sealed class KvmInterruptSink : IInterruptSink, IMsiRouteCache, IDisposable
 {
     public const int MaxMsiRoutes = 512;
 
@@ -19,7 +19,13 @@ internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
     private readonly object _routingLock = new();
     private readonly GsiRoutingTable _table = new(MemoryLayout.IoApicPins);
     private readonly ConcurrentDictionary<MsiRoute, int> _eventFds = new();
-    private readonly List<(int Fd, uint Gsi)> _irqfds = [];
+    private readonly Dictionary<MsiRoute, (int Fd, uint Gsi)> _irqfds = [];
+    private readonly Dictionary<MsiRoute, int> _retained = [];
+    // Released routes leave their eventfd and GSI here for the next route: a vector may still be
+    // signalling the old fd on another thread, so it is never closed (and its number never
+    // reused for a file) before teardown; at worst the next route sees one spurious interrupt.
+    private readonly Stack<int> _spareFds = new();
+    private readonly Stack<uint> _spareGsis = new();
     private uint _nextGsi = MemoryLayout.FirstMsiGsi;
     private bool _routingBroken;
     private bool _disposed;
@@ -74,11 +80,13 @@ internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
             fd = -1;
             if (_disposed || _routingBroken || _eventFds.Count >= _maxRoutes)
                 return false;
-            uint gsi = _nextGsi;
-            int eventFd = -1;
+            bool reused = _spareGsis.Count > 0;
+            uint gsi = reused ? _spareGsis.Peek() : _nextGsi;
+            int eventFd = _spareFds.Count > 0 ? _spareFds.Peek() : -1;
             try
             {
-                eventFd = Sys.EventFd("eventfd(MSI)");
+                if (eventFd < 0)
+                    eventFd = Sys.EventFd("eventfd(MSI)");
                 _table.SetMsi(gsi, key.Address, key.Data);
                 _vm.SetGsiRouting(_table);
                 _vm.AssignIrqfd(eventFd, gsi);
@@ -86,16 +94,73 @@ internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
             catch (KvmException)
             {
                 _table.RemoveMsi(gsi);
-                Sys.Close(eventFd);
+                if (_spareFds.Count == 0 || _spareFds.Peek() != eventFd)
+                    Sys.Close(eventFd);
                 _routingBroken = true;
                 return false;
             }
-            _nextGsi++;
-            _irqfds.Add((eventFd, gsi));
+            if (reused)
+                _spareGsis.Pop();
+            else
+                _nextGsi++;
+            if (_spareFds.Count > 0 && _spareFds.Peek() == eventFd)
+                _spareFds.Pop();
+            _irqfds[key] = (eventFd, gsi);
             _eventFds[key] = eventFd;
             fd = eventFd;
             return true;
         }
+    }
+
+    /// <summary>Makes the route for (address, data) now and keeps it until every retainer released it.</summary>
+    public void Retain(ulong address, uint data)
+    {
+        var key = new MsiRoute(address, data);
+        lock (_routingLock)
+        {
+            if (_disposed)
+                return;
+            _retained[key] = _retained.GetValueOrDefault(key) + 1;
+        }
+        TryAddRoute(key, out _);
+    }
+
+    /// <summary>Drops one hold on (address, data); the last one removes the GSI route and unbinds its irqfd.</summary>
+    public void Release(ulong address, uint data)
+    {
+        var key = new MsiRoute(address, data);
+        lock (_routingLock)
+        {
+            if (_disposed || !_retained.TryGetValue(key, out int holds))
+                return;
+            if (holds > 1)
+            {
+                _retained[key] = holds - 1;
+                return;
+            }
+            _retained.Remove(key);
+            if (!_irqfds.Remove(key, out var route))
+                return;
+            _eventFds.TryRemove(key, out _);
+            _table.RemoveMsi(route.Gsi);
+            try
+            {
+                _vm.DeassignIrqfd(route.Fd, route.Gsi);
+                _vm.SetGsiRouting(_table);
+            }
+            catch (KvmException)
+            {
+                _routingBroken = true;
+            }
+            _spareFds.Push(route.Fd);
+            _spareGsis.Push(route.Gsi);
+        }
+    }
+
+    /// <summary>How many MSI routes exist now (for tests and diagnostics).</summary>
+    internal int MsiRouteCount
+    {
+        get { lock (_routingLock) return _irqfds.Count; }
     }
 
     /// <summary>The current routing table (for tests and diagnostics).</summary>
@@ -108,13 +173,15 @@ internal sealed class KvmInterruptSink : IInterruptSink, IDisposable
             if (_disposed)
                 return;
             _disposed = true;
-            foreach (var (fd, gsi) in _irqfds)
+            foreach (var (fd, gsi) in _irqfds.Values)
             {
                 _vm.DeassignIrqfd(fd, gsi);
                 Sys.Close(fd);
             }
             _irqfds.Clear();
             _eventFds.Clear();
+            while (_spareFds.Count > 0)
+                Sys.Close(_spareFds.Pop());
         }
     }
 }

@@ -1,5 +1,6 @@
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio.Transport;
 
@@ -36,7 +37,11 @@ internal sealed class PciPlatform : IDisposable
                 platform.AddDisk(d, disk);
             root.AssignBars();
             foreach (var disk in platform._disks)
+            {
                 disk.Notify = new QueueNotifyEventFds(d.Vm, root.Mapper, disk.Transport, platform.IoThreadOf(disk.Config));
+                if (d.Interrupts is IMsiRouteCache routes)
+                    disk.MsiRoutes = new MsixRouteTracker(disk.Transport.Msix.Table, routes);
+            }
             return platform;
         }
         catch

@@ -13,6 +13,7 @@ internal sealed class VirtioBlkPciDevice(VirtioBlkPciConfig config, VirtioBlock 
     public VirtioPciTransport Transport { get; } = transport;
     public PciAddress Address { get; } = address;
     public QueueNotifyEventFds? Notify { get; set; }
+    public MsixRouteTracker? MsiRoutes { get; set; }
 
     public VirtioBlkPciState Snapshot(PciRoot root) => new(
         Config.Id,
@@ -28,5 +29,6 @@ internal sealed class VirtioBlkPciDevice(VirtioBlkPciConfig config, VirtioBlock 
     {
         Notify?.Dispose();
         Block.Dispose();
+        MsiRoutes?.Dispose();
     }
 }
