@@ -4,7 +4,7 @@
 # Run: bench/run.sh startup   (builds first). Compare ratios, not absolute times (PLATFORM.md).
 param(
     [int] $Runs = 10,
-    [string] $QemuCpu = $(if ($env:PSVMM_QEMU_CPU) { $env:PSVMM_QEMU_CPU } else { 'max,-arch-capabilities' })
+    [string] $QemuCpu = $(if ($env:PSVMM_QEMU_CPU) { $env:PSVMM_QEMU_CPU } else { 'host,-arch-capabilities' })
 )
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path "$PSScriptRoot/.."
