@@ -5,7 +5,7 @@
     Author               = 'PSVmm contributors'
     CompanyName          = 'PSVmm'
     Copyright            = '(c) PSVmm contributors.'
-    Description          = 'Runs KVM virtual machines from PowerShell with an in-process virtual machine monitor: boot a Linux kernel or a multiboot guest, watch and type into its serial console, and stop, wait for and remove it.'
+    Description          = 'Runs KVM virtual machines from PowerShell with an in-process virtual machine monitor: boot a Linux kernel or a multiboot guest, watch and type into its serial console, attach virtio-blk disks and inspect their PCI, MSI-X, virtqueue and virtio state; stop, wait for and remove it.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
     TypesToProcess       = @('PSVmm.Types.ps1xml')
@@ -19,6 +19,12 @@
         'Wait-Vm'
         'Get-VmConsole'
         'Send-VmConsole'
+        'Add-VirtioBlkPci'
+        'Get-VmPciDevice'
+        'Get-VmMsixTable'
+        'Get-VmVirtqueue'
+        'Get-VmVirtioDevice'
+        'Get-VmBlockStatistic'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

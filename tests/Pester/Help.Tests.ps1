@@ -1,7 +1,8 @@
 # The generated MAML help: complete, well-formed, and in step with the cmdlets' real parameters.
 
 BeforeDiscovery {
-    $cmdletCases = @('Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm') |
+    $cmdletCases = @('Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
+    'Add-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic') |
         ForEach-Object { @{ Name = $_ } }
 }
 

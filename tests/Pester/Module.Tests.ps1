@@ -1,7 +1,8 @@
 # The module as a whole: manifest, exports, cmdlet conventions, help and format views.
 
 BeforeDiscovery {
-    $cmdletCases = @('Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm') |
+    $cmdletCases = @('Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
+    'Add-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic') |
         ForEach-Object { @{ Name = $_ } }
 }
 
@@ -86,7 +87,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
 
 Describe 'Changes go through ShouldProcess' {
     It '<Name> supports -WhatIf and -Confirm' -ForEach @(
-        @{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Send-VmConsole' }
+        @{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Send-VmConsole' }, @{ Name = 'Add-VirtioBlkPci' }
     ) {
         $command = Get-Command $Name -Module PSVmm
         $command.Parameters.Keys | Should -Contain 'WhatIf'
@@ -98,7 +99,7 @@ Describe 'Changes go through ShouldProcess' {
         $attribute.ConfirmImpact | Should -Be 'High'
     }
 
-    It '<Name> has -PassThru' -ForEach @(@{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Wait-Vm' }) {
+    It '<Name> has -PassThru' -ForEach @(@{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Wait-Vm' }, @{ Name = 'Add-VirtioBlkPci' }) {
         (Get-Command $Name -Module PSVmm).Parameters.Keys | Should -Contain 'PassThru'
     }
 

@@ -33,6 +33,7 @@ public static partial class VmConfigValidator
         ValidateKernelArgs(config.KernelArgs);
         ValidateCpuProfile(config.CpuProfile);
         ValidateConsoleLogPath(config.ConsoleLogPath);
+        ValidateBlockDevices(config.BlockDevices);
     }
 
     private static void ValidateName(string? name)

@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using PSVmm.Completion;
+using PSVmm.Engine.Machine;
+using PSVmm.Errors;
+
+namespace PSVmm.Commands;
+
+/// <summary>
+/// What the cmdlets that read a running VM's devices share: -Name/-Vm, VmNotRunning for a VM that
+/// is not running (per VM), and the selection of disks by -Id with wildcards.
+/// </summary>
+public abstract class VmDeviceCommandBase : VmCommandBase
+{
+    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public VirtualMachine[] Vm { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("VMName")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(VmNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The VMs given by -Name or -Vm; each one that is not running is written as a VmNotRunning error.</summary>
+    protected IEnumerable<VirtualMachine> RunningVms()
+    {
+        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        {
+            if (vm.State == VmState.Running)
+                yield return vm;
+            else
+                WriteNotRunning(vm);
+        }
+    }
+
+    protected void WriteNotRunning(VirtualMachine vm) =>
+        WriteError(VmErrors.Create("VmNotRunning", ErrorCategory.InvalidOperation,
+            $"{Describe(vm)}: its devices exist only while it runs. Start it with Start-Vm first.", vm));
+
+    /// <summary>
+    /// The running disks of <paramref name="vm"/> whose id matches one of <paramref name="ids"/>
+    /// (all when none is given). An id without wildcards that matches no disk is a DiskNotFound error.
+    /// Null when the VM stopped meanwhile (written as VmNotRunning).
+    /// </summary>
+    protected IReadOnlyList<VirtioBlkPciState>? SelectDisks(VirtualMachine vm, string[]? ids)
+    {
+        var disks = vm.GetBlockDevices();
+        if (disks.Count == 0 && vm.State != VmState.Running)
+        {
+            WriteNotRunning(vm);
+            return null;
+        }
+        if (ids is null or { Length: 0 })
+            return disks;
+
+        var selected = new List<VirtioBlkPciState>();
+        foreach (var id in ids.Where(i => !string.IsNullOrEmpty(i)))
+        {
+            var pattern = new WildcardPattern(id, WildcardOptions.IgnoreCase);
+            var matches = disks.Where(d => pattern.IsMatch(d.Id)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(id))
+            {
+                WriteError(VmErrors.Create("DiskNotFound", ErrorCategory.ObjectNotFound,
+                    $"VM '{vm.Name}' has no disk with id '{id}'. Its disks: {(disks.Count == 0 ? "none" : string.Join(", ", disks.Select(d => d.Id)))}.", id));
+                continue;
+            }
+            selected.AddRange(matches.Where(m => !selected.Contains(m)));
+        }
+        return selected;
+    }
+}
