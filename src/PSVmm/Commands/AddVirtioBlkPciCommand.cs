@@ -103,7 +103,7 @@ public sealed class AddVirtioBlkPciCommand : VmCommandBase
         {
             foreach (var config in Config)
             {
-                if (TryAdd(config.BlockDevices, config.Name, config))
+                if (TryAdd(config.BlockDevices, config.Name, config.CpuCount, config))
                     WriteObject(config);
             }
             return;
@@ -118,15 +118,15 @@ public sealed class AddVirtioBlkPciCommand : VmCommandBase
                     vm));
                 continue;
             }
-            if (TryAdd(vm.Config.BlockDevices, vm.Name, vm) && PassThru)
+            if (TryAdd(vm.Config.BlockDevices, vm.Name, vm.Config.CpuCount, vm) && PassThru)
                 WriteObject(vm);
         }
     }
 
     /// <summary>Builds the disk, checks it against <paramref name="disks"/> and adds it. False after an error; true when added or skipped by -WhatIf/-Confirm.</summary>
-    private bool TryAdd(List<VirtioBlkPciConfig> disks, string vmName, object target)
+    private bool TryAdd(List<VirtioBlkPciConfig> disks, string vmName, int cpuCount, object target)
     {
-        var disk = Build(disks);
+        var disk = Build(disks, cpuCount);
         try
         {
             VmConfigValidator.ValidateNewBlockDevice(disks, disk);
@@ -145,7 +145,8 @@ public sealed class AddVirtioBlkPciCommand : VmCommandBase
         return true;
     }
 
-    private VirtioBlkPciConfig Build(List<VirtioBlkPciConfig> disks)
+    /// <remarks>Like QEMU, a disk gets a queue per vCPU unless -NumQueues says otherwise.</remarks>
+    private VirtioBlkPciConfig Build(List<VirtioBlkPciConfig> disks, int cpuCount)
     {
         var defaults = new BlockDeviceOptions(_resolvedPath!);
         var options = defaults with
@@ -153,7 +154,7 @@ public sealed class AddVirtioBlkPciCommand : VmCommandBase
             Id = Id ?? NextId(disks),
             ReadOnly = ReadOnly,
             Serial = Serial,
-            NumQueues = NumQueues ?? defaults.NumQueues,
+            NumQueues = NumQueues ?? Math.Clamp(cpuCount, 1, BlockDeviceOptions.MaxQueues),
             QueueSize = QueueSize ?? defaults.QueueSize,
             Direct = Direct,
             CacheMode = Cache ?? defaults.CacheMode,

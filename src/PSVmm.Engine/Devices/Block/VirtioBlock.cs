@@ -85,14 +85,13 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
                 continue;
             }
 
-            var queue = new Virtqueue(config.Index, MaxQueueSize, activation.Memory)
+            // The transport's rings: started and checked at DRIVER_OK, and the ones Get-VmVirtqueue reports.
+            var queue = activation.Virtqueues[config.Index];
+            if (!queue.Enabled)
             {
-                Size = config.Size,
-                DescriptorAreaAddress = config.DescriptorAddress,
-                DriverAreaAddress = config.DriverAddress,
-                DeviceAreaAddress = config.DeviceAddress,
-            };
-            queue.Enable(activation.NegotiatedFeatures);
+                continue;
+            }
+
             queues[config.Index] = queue;
         }
 
