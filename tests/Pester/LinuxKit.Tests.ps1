@@ -22,7 +22,7 @@ Describe 'Debian cloud kernel boots under PSVmm' -Tag 'Linux', 'Slow' -Skip:$ski
     AfterAll {
         if ($vm) {
             # How far did it get? Recorded for the closing note and the benchmark, not asserted here.
-            Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'Run /init|Kernel panic' -TimeoutSec 300 -ErrorAction SilentlyContinue
+            Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'Run /init|Kernel panic' -TimeoutSec 20 -ErrorAction SilentlyContinue
             $text = Get-VmConsole -Vm $vm -Raw
             $last = ($text -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -Last 1)
             Write-Host "linux-kit: state=$($vm.State) after $([int]((Get-Date) - $started).TotalSeconds)s; reached Run /init: $($text -match 'Run /init'); last line: $last"
