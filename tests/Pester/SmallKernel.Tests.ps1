@@ -62,7 +62,7 @@ Describe 'Small kernel with an ext4 root on virtio-blk-pci' -Tag 'Linux', 'Slow'
     It 'programs MSI-X: enabled, unmasked entries with the guest''s LAPIC addresses' {
         $msix.Count | Should -BeGreaterThan 1
         $msix[0].Enabled | Should -BeTrue
-        $used = @($msix | Where-Object { -not $_.Masked -and $_.Address -ge 0xFEE00000 -and $_.Address -lt 0xFEF00000 })
+        $used = @($msix | Where-Object { -not $_.Masked -and $_.Address -ge 0xFEE00000L -and $_.Address -lt 0xFEF00000L })
         $used.Count | Should -BeGreaterOrEqual 2 -Because 'Linux gives the config change and the queue a vector each'
     }
 

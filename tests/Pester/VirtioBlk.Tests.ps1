@@ -90,10 +90,15 @@ Describe 'Add-VirtioBlkPci on a configuration' -Tag 'Blk' {
         $default = [PSVmm.Engine.Devices.Block.BlockDeviceOptions]::new($img)
         $disk.Disk.Discard | Should -BeTrue
         $disk.Disk.ReadOnly | Should -BeFalse
-        $disk.Disk.NumQueues | Should -Be $default.NumQueues
+        $disk.Disk.NumQueues | Should -Be 1 -Because 'a disk gets one queue per vCPU, like QEMU'
         $disk.Disk.QueueSize | Should -Be $default.QueueSize
         $disk.Disk.WriteZeroes | Should -Be $default.WriteZeroes
         $disk.Disk.CacheMode | Should -Be 'Writeback'
+    }
+
+    It 'gives a disk one queue per vCPU unless -NumQueues says otherwise' {
+        $config = New-VmConfig -Name cfg2 -Kernel $kernel -MemoryMB 64 -CpuCount 3 | Add-VirtioBlkPci -Path $img
+        $config.BlockDevices[0].Disk.NumQueues | Should -Be 3
     }
 
     It 'reads -PciAddress <Text> as slot <Slot> function <Function>' -ForEach @(
