@@ -25,6 +25,7 @@
         'Get-VmVirtqueue'
         'Get-VmVirtioDevice'
         'Get-VmBlockStatistic'
+        'Get-VmVcpu'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

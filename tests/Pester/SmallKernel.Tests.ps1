@@ -47,6 +47,7 @@ Describe 'Small kernel with an ext4 root on virtio-blk-pci' -Tag 'Linux', 'Slow'
         $script:console = Get-VmConsole -Vm $vm -Raw
         $script:msix = @(Get-VmMsixTable -Vm $vm)
         $script:queues = @(Get-VmVirtqueue -Vm $vm)
+        $script:vcpus = @(Get-VmVcpu -Vm $vm)
         Stop-Vm -Vm $vm -TurnOff -Force
         $script:after = Get-Superblock $image
     }
@@ -75,6 +76,16 @@ Describe 'Small kernel with an ext4 root on virtio-blk-pci' -Tag 'Linux', 'Slow'
         $console | Should -Match 'EXT4-fs \(vda\): mounted filesystem'
         $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) on device'
         $console | Should -Not -Match 'Mounted root \(ext4 filesystem\) readonly'
+    }
+
+    It 'has PSVmm run the int3 of the alternatives self-test where KVM''s emulator cannot (PVM hosts)' {
+        $vcpus.Count | Should -Be 1
+        if (Test-Path /sys/module/kvm_pvm) {
+            $vcpus[0].Int3 | Should -BeGreaterOrEqual 1
+        } else {
+            $vcpus[0].Int3 | Should -Be 0 -Because 'with VT-x/AMD-V int3 never leaves the guest'
+        }
+        $vcpus[0].Exits | Should -BeGreaterThan 0
     }
 
     It 'leaves the mount in the superblock the host reads' {

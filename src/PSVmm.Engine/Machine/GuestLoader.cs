@@ -20,7 +20,7 @@ internal static class GuestLoader
             if (LinuxBoot.IsLinuxKernel(kernel))
             {
                 byte[]? initrd = config.InitrdPath is null ? null : ReadFile(config.InitrdPath, "InitrdNotFound", "initrd");
-                string args = profile == CpuProfile.Pvm ? PvmKernelArgs.Append(config.KernelArgs) : config.KernelArgs;
+                string args = profile == CpuProfile.Pvm && config.PvmKernelArgs ? PvmKernelArgs.Append(config.KernelArgs) : config.KernelArgs;
                 ulong memoryBytes = (ulong)config.MemoryMB * 1024 * 1024;
                 var (mmio64Start, mmio64Size) = MemoryLayout.Mmio64Window(memoryBytes);
                 var request = new LinuxBootRequest(kernel, initrd, args, config.CpuCount, memoryBytes)

@@ -28,6 +28,9 @@ public sealed class VmConfig
     public string KernelArgs { get; set; } = "";
     public CpuProfile CpuProfile { get; set; } = CpuProfile.Auto;
 
+    /// <summary>Under the Pvm profile, append the boot arguments a stock Linux kernel needs there (PvmKernelArgs); false boots with <see cref="KernelArgs"/> alone.</summary>
+    public bool PvmKernelArgs { get; set; } = true;
+
     /// <summary>Where the serial console is also written as it arrives (null: memory only).</summary>
     public string? ConsoleLogPath { get; set; }
 

@@ -38,6 +38,10 @@ public sealed class NewVmConfigCommand : PSCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public CpuProfile CpuProfile { get; set; } = CpuProfile.Auto;
 
+    /// <summary>Under the Pvm profile, boot Linux with -KernelArgs alone (no PVM boot arguments appended).</summary>
+    [Parameter]
+    public SwitchParameter NoPvmKernelArgs { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ConsoleLogPath { get; set; }
 
@@ -52,6 +56,7 @@ public sealed class NewVmConfigCommand : PSCmdlet
             InitrdPath = Initrd is null ? null : ResolveFilePath(Initrd, "InitrdNotFound"),
             KernelArgs = KernelArgs ?? "",
             CpuProfile = CpuProfile,
+            PvmKernelArgs = !NoPvmKernelArgs,
             ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound"),
         };
         try
