@@ -9,8 +9,8 @@ namespace PSVmm.Engine.Devices.Legacy;
 /// serves) are not this device's: they read 0xFF and ignore writes.
 /// <para>
 /// There is no keyboard or mouse behind it and it raises no interrupts: controller commands are
-/// answered through the output buffer, which drivers poll (status bit 0, OBF). Status reads 0
-/// except OBF, and AUXB (bit 5) when the byte came from 0xD3. The input buffer is always empty
+/// answered through the output buffer, which drivers poll (status bit 0, OBF). Status reads 0x10
+/// (keylock open) plus OBF, and AUXB (bit 5) when the byte came from 0xD3. The input buffer is always empty
 /// (bit 1 clear), so a driver never waits to write.
 /// </para>
 /// Commands (IBM PS/2 keyboard controller command set, as Linux drivers/input/serio/i8042 uses it):
@@ -29,6 +29,8 @@ public sealed class I8042 : IDeviceRegion
     private const int StatusCommandOffset = 4;
     private const byte StatusOutputFull = 0x01;
     private const byte StatusAuxData = 0x20;
+    // Bit 4 set: the keyboard is not inhibited by the keylock (Linux warns "Keylock active" otherwise).
+    private const byte StatusUnlocked = 0x10;
     private const byte CommandByteKeyboardDisabled = 0x10;
     private const byte CommandByteAuxDisabled = 0x20;
     private const int OutputQueueLimit = 16;
@@ -86,8 +88,8 @@ public sealed class I8042 : IDeviceRegion
     private byte ReadStatus()
     {
         if (_output.Count == 0)
-            return 0;
-        return (byte)(StatusOutputFull | (_output.Peek().Aux ? StatusAuxData : 0));
+            return StatusUnlocked;
+        return (byte)(StatusUnlocked | StatusOutputFull | (_output.Peek().Aux ? StatusAuxData : 0));
     }
 
     private byte ReadData() => _output.Count > 0 ? _output.Dequeue().Value : (byte)0;

@@ -27,16 +27,16 @@ public sealed class I8042Tests
         Out(Command, command);
         Assert.Equal(0x01, In(Status) & 0x01);
         byte value = In(Data);
-        Assert.Equal(0x00, In(Status));
+        Assert.Equal(0x10, In(Status));
         return value;
     }
 
     [Fact]
-    public void Status_is_zero_when_idle()
+    public void Status_shows_only_the_open_keylock_when_idle()
     {
-        Assert.Equal(0x00, In(Status));
+        Assert.Equal(0x10, In(Status));
         Assert.Equal(0x00, In(Data));
-        Assert.Equal(0x00, In(Status));
+        Assert.Equal(0x10, In(Status));
     }
 
     [Fact]
@@ -96,13 +96,13 @@ public sealed class I8042Tests
     {
         Out(Command, 0xD3);
         Out(Data, 0x5A);
-        Assert.Equal(0x21, In(Status));
+        Assert.Equal(0x31, In(Status));
         Assert.Equal(0x5A, In(Data));
-        Assert.Equal(0x00, In(Status));
+        Assert.Equal(0x10, In(Status));
 
         Out(Command, 0xD2);
         Out(Data, 0x12);
-        Assert.Equal(0x01, In(Status));
+        Assert.Equal(0x11, In(Status));
         Assert.Equal(0x12, In(Data));
     }
 
@@ -115,7 +115,7 @@ public sealed class I8042Tests
             Out(offset, 0xFE);
         }
         Assert.Equal(0, _resets);
-        Assert.Equal(0x00, In(Status));
+        Assert.Equal(0x10, In(Status));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class I8042Tests
     {
         var wide = new byte[4];
         _controller.Read(Status, wide);
-        Assert.Equal(new byte[] { 0, 0, 0, 0 }, wide);
+        Assert.Equal(new byte[] { 0x10, 0, 0, 0 }, wide);
         _controller.Read(ulong.MaxValue, wide);
         Assert.All(wide, b => Assert.Equal(0xFF, b));
         _controller.Read(0, Span<byte>.Empty);
