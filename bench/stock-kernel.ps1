@@ -5,6 +5,9 @@
 # rejects (int3 self-test, fwait), so under PVM it boots a copy of the vmlinux with those two
 # sites binary-patched (tests/linux-kit/small-kernel/patch-vmlinux-for-pvm-peer.sh) and with
 # CX16 hidden, as PSVmm hides it. One run each: minutes apiece under PVM (PLATFORM.md).
+# Measured 2026-11-25 (6.1.0-56): PSVmm 479 s to Run /init; patched QEMU still stopped at 135 s
+# (guest 115 s, after "cpuidle: using governor menu") on an int3 that text_poke_bp had just
+# written into a static branch (RIP ffffffff810f2801, IF=0), which no file patch removes.
 # Run: bench/run.sh stock-kernel   (builds first). Compare the ratio, not absolute times.
 param(
     [int] $TimeoutSec = 1500,
