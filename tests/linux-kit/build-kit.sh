@@ -3,8 +3,11 @@
 #   vmlinuz        the Debian cloud kernel as shipped (bzImage, LZ4 payload)
 #   vmlinux        the same kernel as an ELF, extracted from the bzImage's LZ4 payload
 #   modules/       its virtio modules (virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk)
-#   initramfs.cpio.gz  busybox-static, the modules, and an /init that loads them, prints a
-#                  parseable report of the block devices, runs /test.sh if present, powers off
+#   initramfs.cpio  busybox-static, the modules, and an /init that loads them, prints a
+#                  parseable report of the block devices, runs /test.sh if present, powers off.
+#                  Uncompressed on purpose: under PVM the kernel runs at CPL0 in KVM's
+#                  instruction emulator, where inflating a gzip initramfs took ~2 minutes
+#                  (PLATFORM.md); an uncompressed cpio is only copied.
 #   kit.env        KIT_VERSION, paths (sourced by tests)
 # Cached: the kit is rebuilt only when missing or when the kernel package changes.
 # Usage: build-kit.sh [--test-script FILE] [--out DIR]   (default DIR: $PSVMM_CACHE/linux-kit)
@@ -72,13 +75,13 @@ echo "$mods" > "$root/lib/modules/order"
 cp "$here/init" "$root/init"
 chmod +x "$root/init"
 [ -n "$test_script" ] && install -m 755 "$test_script" "$root/test.sh"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initramfs.cpio.gz"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out/initramfs.cpio"
 
 cat > "$out/kit.env" <<ENV
 KIT_VERSION=$kver
 KIT_VMLINUZ=$out/vmlinuz
 KIT_VMLINUX=$out/vmlinux
-KIT_INITRAMFS=$out/initramfs.cpio.gz
+KIT_INITRAMFS=$out/initramfs.cpio
 ENV
 echo "$stamp" > "$out/.stamp"
 echo "$out"
