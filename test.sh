@@ -24,6 +24,9 @@ unit_passed=$(count passed); unit_failed=$(count failed)
 if [ ! -f "$results/unit.trx" ] && [ $unit_rc -ne 0 ]; then unit_failed=1; fi
 read -r pester_passed pester_failed < "$results/pester.txt" 2>/dev/null || { pester_passed=0; pester_failed=1; }
 
+# Name the failed xunit tests again here: a CI log that keeps only its tail still shows them.
+grep -o '<UnitTestResult [^>]*outcome="Failed"' "$results/unit.trx" 2>/dev/null |
+  grep -o 'testName="[^"]*"' | sed 's/^testName="\(.*\)"$/xunit failed: \1/'
 echo "xunit: $unit_passed passed, $unit_failed failed; Pester: $pester_passed passed, $pester_failed failed"
 passed=$((unit_passed + pester_passed)); failed=$((unit_failed + pester_failed))
 echo "$passed passed, $failed failed"

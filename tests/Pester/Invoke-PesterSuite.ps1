@@ -20,6 +20,10 @@ $result = Invoke-Pester -Configuration $config
 # A failed BeforeAll/AfterAll or a file that does not even load is not in FailedCount: count it too.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 "$($result.PassedCount) $failed" | Set-Content -Path $ResultFile
+# Named again at the end, where a CI log that keeps only its tail still shows them.
+foreach ($test in $result.Failed) { "Pester failed: $($test.ExpandedPath)" }
+foreach ($block in $result.FailedBlocks) { "Pester failed block: $($block.Path -join ' ')" }
+foreach ($container in $result.FailedContainers) { "Pester failed to load: $($container.Item)" }
 "$($result.PassedCount) passed, $failed failed"
 if ($failed -gt 0) { exit 1 }
 exit 0

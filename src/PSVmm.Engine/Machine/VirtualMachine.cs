@@ -18,6 +18,9 @@ public sealed class VirtualMachine : IDisposable
     private VcpuStopRequest? _stopRequest;
     private int _liveThreads;
     private IReadOnlyList<VcpuInfo> _lastVcpus = [];
+    // The threads of the last run: the vCPU that finished it is still returning when the VM is
+    // Stopped, and TurnOff/Dispose must not return before it has.
+    private IReadOnlyList<VcpuThread> _lastThreads = [];
 
     private VirtualMachine(VmConfig config)
     {
@@ -138,7 +141,7 @@ public sealed class VirtualMachine : IDisposable
     {
         List<VcpuThread> threads;
         lock (_lock)
-            threads = _machine?.Threads.ToList() ?? [];
+            threads = _machine?.Threads.ToList() ?? _lastThreads.ToList();
         RequestStop(new VcpuStopRequest(VmState.Stopped, null, null));
         foreach (var t in threads)
             if (t.Thread != Thread.CurrentThread && t.Thread.IsAlive)
@@ -242,6 +245,7 @@ public sealed class VirtualMachine : IDisposable
                 return;
             _machine = null;
             _lastVcpus = machine.Threads.Select(t => t.Snapshot()).ToList();
+            _lastThreads = machine.Threads.ToList();
         }
         machine.Dispose();
         VmState final;

@@ -361,6 +361,26 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
+    public void DisposeWaitsForTheVcpuThatFinishedTheRun()
+    {
+        var kernel = Kernel(KvmGuests.Basic());
+        var devices = new TestGuestDevices();
+        var vm = new VirtualMachine(KvmGuests.Config(kernel), devices.Hooks());
+        bool handlerDone = false;
+        vm.StateChanged += (_, state) =>
+        {
+            if (state != VmState.Stopped)
+                return;
+            Thread.Sleep(300); // the finishing vCPU thread is still busy after WaitForExit returned
+            Volatile.Write(ref handlerDone, true);
+        };
+        vm.Start();
+        Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
+        vm.Dispose();
+        Assert.True(Volatile.Read(ref handlerDone));
+    }
+
+    [KvmFact]
     public void ImageNoLoaderAcceptsFailsTheStartAndReleasesEverything()
     {
         int fds = VmResources.KvmFds();
@@ -392,9 +412,9 @@ public sealed class VirtualMachineKvmTests : IDisposable
         int fds = VmResources.KvmFds(), threads = VmResources.VcpuThreads(), maps = VmResources.Mappings(64UL << 20);
         for (int i = 0; i < 50; i++)
             Cycle();
-        Assert.Equal(fds, VmResources.KvmFds());
-        Assert.Equal(threads, VmResources.VcpuThreads());
-        Assert.Equal(maps, VmResources.Mappings(64UL << 20));
+        Assert.Equal(fds, VmResources.Settled(VmResources.KvmFds, fds));
+        Assert.Equal(threads, VmResources.Settled(VmResources.VcpuThreads, threads));
+        Assert.Equal(maps, VmResources.Settled(() => VmResources.Mappings(64UL << 20), maps));
     }
 
     private sealed class Released(Action onDispose) : IDisposable

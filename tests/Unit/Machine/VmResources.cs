@@ -26,4 +26,17 @@ internal static class VmResources
         ulong start = Convert.ToUInt64(range[0], 16), end = Convert.ToUInt64(range[1], 16);
         return end - start == ramBytes;
     });
+
+    /// <summary>
+    /// The count once it is back at <paramref name="expected"/>, or after 5 s: a thread Join has
+    /// returned for may still be in /proc for a moment while the kernel tears it down.
+    /// </summary>
+    public static int Settled(Func<int> count, int expected)
+    {
+        var deadline = Environment.TickCount64 + 5000;
+        int now;
+        while ((now = count()) != expected && Environment.TickCount64 < deadline)
+            Thread.Sleep(20);
+        return now;
+    }
 }
