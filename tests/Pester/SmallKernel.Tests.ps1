@@ -27,9 +27,9 @@ BeforeAll {
         }
     }
     # Boots until the kernel has mounted its root (or failed), then leaves the VM running for live checks.
-    function script:Start-SmallKernel([string] $Name, [string] $Image, [int] $Cpus = 1, [hashtable] $Disk = @{}) {
+    function script:Start-SmallKernel([string] $Name, [string] $Image, [int] $Cpus = 1, [hashtable] $Disk = @{}, [string] $ExtraArgs = '') {
         $vm = New-VmConfig -Name $Name -Kernel $kernel -MemoryMB 256 -CpuCount $Cpus `
-                -KernelArgs 'console=ttyS0 root=/dev/vda rw panic=-1' |
+                -KernelArgs "console=ttyS0 root=/dev/vda rw panic=-1 $ExtraArgs".Trim() |
             Add-VirtioBlkPci -Path $Image -Serial "$Name-disk" @Disk |
             Start-Vm -PassThru
         Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'Run /sbin/init|Kernel panic|VFS: Cannot open root' -TimeoutSec 600 -ErrorAction Continue
@@ -143,6 +143,48 @@ Describe 'Small kernel with two vCPUs and two request queues' -Tag 'Linux', 'Slo
     }
 
     It 'mounts the root' {
+        $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) on device'
+    }
+}
+
+Describe 'Small kernel with MSI off (pci=nomsi): the disk on INTx' -Tag 'Linux', 'Slow' -Skip:$skip {
+    BeforeAll {
+        $script:image = Join-Path ([IO.Path]::GetTempPath()) "psvmm-intx-$PID.img"
+        New-Ext4Image $image
+        $script:vm = Start-SmallKernel -Name small-intx -Image $image -ExtraArgs 'pci=nomsi'
+        $script:console = Get-VmConsole -Vm $vm -Raw
+        $script:pci = Get-VmPciDevice -Vm $vm | Where-Object Name -like 'virtio-blk*'
+        $script:msix = @(Get-VmMsixTable -Vm $vm)
+        $script:queues = @(Get-VmVirtqueue -Vm $vm)
+        $script:device = Get-VmVirtioDevice -Vm $vm
+        Stop-Vm -Vm $vm -TurnOff -Force
+    }
+    AfterAll {
+        Remove-Vm -Name small-intx -Force -ErrorAction SilentlyContinue
+        Remove-Item $image -ErrorAction SilentlyContinue
+    }
+
+    It 'routes the PCI interrupt through the DSDT''s _PRT' {
+        $console | Should -Match 'PCI: Using ACPI for IRQ routing'
+        $pci.InterruptPin | Should -Be 1 -Because 'virtio-blk raises INTA#'
+        $pci.InterruptLine | Should -BeGreaterThan 0
+    }
+
+    It 'leaves MSI-X disabled' {
+        $msix.Count | Should -BeGreaterThan 0
+        $msix | ForEach-Object { $_.Enabled | Should -BeFalse }
+    }
+
+    It 'completes the kernel''s requests with INTx interrupts' {
+        $queues[0].Enabled | Should -BeTrue
+        $queues[0].Vector | Should -BeNullOrEmpty -Because 'no MSI-X vector is assigned'
+        $queues[0].Interrupts | Should -BeGreaterThan 0
+        $device.QueueInterrupts | Should -BeGreaterThan 0
+        $device.Isr | Should -Be 0 -Because 'the driver''s ISR reads cleared every interrupt'
+    }
+
+    It 'probes the disk and mounts the root' {
+        $console | Should -Match 'virtio_blk virtio0: \[vda\] 131072 512-byte logical blocks'
         $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) on device'
     }
 }

@@ -432,6 +432,11 @@ static void run_ring(struct blk_dev *b, int packed, unsigned nq, u32 seed)
         irq_before += msix_count[i];
     b->interrupts_missed = 0;
     run_requests(b, seed);
+    if (option_flag("blk.hold")) {
+        /* Lets a host test read live device state while this driver still has the device up. */
+        print("probe: blk hold %s (send a line on the console to go on)\n", ring_name);
+        serial_wait_for_line();
+    }
     timed_reads(b);
     u64 irqs = 0;
     u32 sent = 0, suppressed = 0;

@@ -59,11 +59,13 @@
 /* COM1 16550A. */
 #define COM1              0x3F8
 #define UART_THR          0               /* transmit holding register */
+#define UART_RBR          0               /* receive buffer register (read) */
 #define UART_IER          1
 #define UART_LCR          3
 #define UART_MCR          4
 #define UART_LSR          5
 #define UART_SCR          7               /* scratch register */
+#define UART_LSR_DR       0x01            /* a received byte is waiting */
 #define UART_LSR_THRE     0x20
 
 /* PSVmm TestDevice. */
@@ -118,6 +120,7 @@ struct trap_frame {
 
 /* serial.c */
 void serial_init(void);
+void serial_wait_for_line(void);
 void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* exit.c */

@@ -30,6 +30,17 @@ static void serial_putc(char c)
     outb(COM1 + UART_THR, (u8)c);
 }
 
+/* Blocks until the host sends a line (Send-VmConsole) and consumes it. */
+void serial_wait_for_line(void)
+{
+    for (;;) {
+        while (!(inb(COM1 + UART_LSR) & UART_LSR_DR))
+            cpu_relax();
+        if (inb(COM1 + UART_RBR) == '\n')
+            return;
+    }
+}
+
 static void put_unsigned(u64 v, unsigned base)
 {
     char digits[20];
