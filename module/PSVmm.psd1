@@ -26,6 +26,7 @@
         'Get-VmVirtioDevice'
         'Get-VmBlockStatistic'
         'Get-VmVcpu'
+        'Get-VmEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -157,6 +157,7 @@ Describe 'Cmdlets before any VM exists' {
         @{ Command = 'Wait-Vm'; Extra = @{ TimeoutSec = 1 } }
         @{ Command = 'Get-VmConsole'; Extra = @{} }
         @{ Command = 'Get-VmVcpu'; Extra = @{} }
+        @{ Command = 'Get-VmEvent'; Extra = @{} }
         @{ Command = 'Send-VmConsole'; Extra = @{ InputObject = 'x' } }
     ) {
         $err = { & $Command -Name nosuch @Extra -ErrorAction Stop } | Should -Throw -ErrorId 'VmNotFound,*' -PassThru

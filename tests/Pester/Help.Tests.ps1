@@ -1,9 +1,8 @@
 # The generated MAML help: complete, well-formed, and in step with the cmdlets' real parameters.
 
 BeforeDiscovery {
-    $cmdletCases = @('Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
-    'Add-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu') |
-        ForEach-Object { @{ Name = $_ } }
+    . "$PSScriptRoot/TestHelpers.ps1"
+    $cmdletCases = $PSVmmCmdlets | ForEach-Object { @{ Name = $_ } }
 }
 
 BeforeAll {

@@ -235,6 +235,17 @@ Describe 'The probe guest with a virtio-blk disk' -Tag 'Guest' -Skip:$skip {
         @($console -match '^probe: ecam ok base=0xe0000000 ').Count | Should -Be 1
     }
 
+    It 'Get-VmEvent shows the requests the disk refused, once per ring, kept after the VM stopped' {
+        $events = @(Get-VmEvent -Name blk)
+        $events.Count | Should -Be 4 -Because (($events | ForEach-Object Message) -join "`n")
+        $events | ForEach-Object { $_.VmName | Should -Be 'blk'; $_.Source | Should -Be 'disk0' }
+        @($events.Message -match 'run past the capacity').Count | Should -Be 2 -Because 'the probe reads at sector = capacity on each ring'
+        @($events.Message -match 'request type 255 is not supported').Count | Should -Be 2
+        $events[0].Time | Should -BeLessOrEqual $events[-1].Time
+        @(Get-VmEvent -Name blk -Newest 1).Message | Should -Be $events[-1].Message
+        @(Get-VmEvent -Name blk -Source 'nodisk*').Count | Should -Be 0
+    }
+
     It 'reads the serial given to Add-VirtioBlkPci' {
         $console | Should -Contain 'probe: blk serial=PSVMM0001'
         $console | Should -Contain 'probe: blk get_id ok ring=packed'

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Machine;
@@ -17,23 +16,13 @@ namespace PSVmm.Commands;
 [Cmdlet(VerbsCommon.Add, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
 [OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
-public sealed class AddVirtioBlkPciCommand : VmCommandBase
+public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
 {
     private const string ConfigSet = "Config";
 
     [Parameter(Mandatory = true, ParameterSetName = ConfigSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public VmConfig[] Config { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
 
     /// <summary>The raw disk image file (a PowerShell path; no wildcards).</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -109,7 +98,7 @@ public sealed class AddVirtioBlkPciCommand : VmCommandBase
             return;
         }
 
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
         {
             if (Session.VmRegistry.IsLive(vm))
             {

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 
 namespace PSVmm.Commands;
@@ -7,18 +6,8 @@ namespace PSVmm.Commands;
 /// <summary>Get-VmConsole: what a VM wrote to its serial console, as lines or as one string.</summary>
 [Cmdlet(VerbsCommon.Get, "VmConsole", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(string))]
-public sealed class GetVmConsoleCommand : VmCommandBase
+public sealed class GetVmConsoleCommand : VmTargetCommandBase
 {
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     /// <summary>Only the last N lines.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -30,7 +19,7 @@ public sealed class GetVmConsoleCommand : VmCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
         {
             if (Raw && Tail is null)
             {

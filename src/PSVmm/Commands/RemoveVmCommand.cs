@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 using PSVmm.Session;
 
@@ -8,18 +7,8 @@ namespace PSVmm.Commands;
 /// <summary>Remove-Vm: forgets a stopped VM and releases it; with -Force a running VM is turned off first.</summary>
 [Cmdlet(VerbsCommon.Remove, "Vm", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(VirtualMachine))]
-public sealed class RemoveVmCommand : VmCommandBase
+public sealed class RemoveVmCommand : VmTargetCommandBase
 {
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     /// <summary>Remove without a prompt, turning a running VM off first.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -29,7 +18,7 @@ public sealed class RemoveVmCommand : VmCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
         {
             try
             {

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Text;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 
 namespace PSVmm.Commands;
@@ -10,18 +9,8 @@ namespace PSVmm.Commands;
 /// unless -NoNewline. Linux consoles end a line on LF or CR; for firmware that wants CR, send "`r" with -NoNewline.
 /// </summary>
 [Cmdlet(VerbsCommunications.Send, "VmConsole", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-public sealed class SendVmConsoleCommand : VmCommandBase
+public sealed class SendVmConsoleCommand : VmTargetCommandBase
 {
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [AllowEmptyString]
     public string[] InputObject { get; set; } = [];
@@ -31,7 +20,7 @@ public sealed class SendVmConsoleCommand : VmCommandBase
 
     protected override void ProcessRecord()
     {
-        var vms = ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null);
+        var vms = TargetVms();
         foreach (var vm in vms)
         {
             foreach (var text in InputObject)

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 using PSVmm.Session;
@@ -12,23 +11,13 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "Vm", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VirtualMachine))]
-public sealed class StartVmCommand : VmCommandBase
+public sealed class StartVmCommand : VmTargetCommandBase
 {
     private const string ConfigSet = "Config";
 
     [Parameter(Mandatory = true, ParameterSetName = ConfigSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public VmConfig[] Config { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -41,7 +30,7 @@ public sealed class StartVmCommand : VmCommandBase
                 StartNew(config);
             return;
         }
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
             StartAgain(vm);
     }
 

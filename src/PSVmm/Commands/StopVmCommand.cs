@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 using PSVmm.Session;
@@ -9,18 +8,8 @@ namespace PSVmm.Commands;
 /// <summary>Stop-Vm: asks the guest to shut down and waits for it, or with -TurnOff stops it at once.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "Vm", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VirtualMachine))]
-public sealed class StopVmCommand : VmCommandBase
+public sealed class StopVmCommand : VmTargetCommandBase
 {
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     /// <summary>Stop at once, like pulling the power cord (High impact).</summary>
     [Parameter]
     public SwitchParameter TurnOff { get; set; }
@@ -37,7 +26,7 @@ public sealed class StopVmCommand : VmCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
         {
             try
             {

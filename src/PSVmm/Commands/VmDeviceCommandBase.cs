@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 
@@ -9,22 +8,12 @@ namespace PSVmm.Commands;
 /// What the cmdlets that read a running VM's devices share: -Name/-Vm, VmNotRunning for a VM that
 /// is not running (per VM), and the selection of disks by -Id with wildcards.
 /// </summary>
-public abstract class VmDeviceCommandBase : VmCommandBase
+public abstract class VmDeviceCommandBase : VmTargetCommandBase
 {
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     /// <summary>The VMs given by -Name or -Vm; each one that is not running is written as a VmNotRunning error.</summary>
     protected IEnumerable<VirtualMachine> RunningVms()
     {
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
         {
             if (vm.State == VmState.Running)
                 yield return vm;

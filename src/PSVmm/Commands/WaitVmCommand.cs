@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Text.RegularExpressions;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 using PSVmm.Session;
@@ -10,18 +9,8 @@ namespace PSVmm.Commands;
 /// <summary>Wait-Vm: waits until a VM's console matches a pattern or the VM exits. Ctrl+C ends the wait.</summary>
 [Cmdlet(VerbsLifecycle.Wait, "Vm", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(VirtualMachine))]
-public sealed class WaitVmCommand : VmCommandBase
+public sealed class WaitVmCommand : VmTargetCommandBase
 {
-    [Parameter(Mandatory = true, ParameterSetName = VmSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VirtualMachine[] Vm { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = NameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("VMName")]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(VmNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     /// <summary>ConsolePattern or Exit. Without it: ConsolePattern when -Pattern is given, else Exit.</summary>
     [Parameter]
     public WaitVmCondition? For { get; set; }
@@ -68,7 +57,7 @@ public sealed class WaitVmCommand : VmCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var vm in ResolveVms(ParameterSetName == NameSet ? Name : null, ParameterSetName == VmSet ? Vm : null))
+        foreach (var vm in TargetVms())
         {
             bool done = _condition == WaitVmCondition.Exit ? WaitForExit(vm) : WaitForPattern(vm);
             if (done && PassThru)
