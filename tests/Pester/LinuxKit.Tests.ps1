@@ -15,7 +15,7 @@ Describe 'Debian cloud kernel boots under PSVmm' -Tag 'Linux', 'Slow' -Skip:$ski
         $script:vm = New-VmConfig -Name linux-kit -Kernel $kit.KIT_VMLINUX -Initrd $kit.KIT_INITRAMFS `
             -MemoryMB 256 -KernelArgs $kernelArgs | Start-Vm -PassThru
         # ACPI tables are parsed early; the IOAPIC from the MADT is announced after them.
-        Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'IOAPIC\[0\]: .*GSI \d+-\d+|Kernel panic' -TimeoutSec 420 -ErrorAction Continue
+        Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'IOAPIC\[0\]: .*GSI \d+-\d+\r?\n|Kernel panic' -TimeoutSec 420 -ErrorAction Continue
         $script:console = Get-VmConsole -Vm $vm -Raw
     }
 
