@@ -100,7 +100,11 @@ Describe 'Small kernel with the root disk added -ReadOnly' -Tag 'Linux', 'Slow' 
         New-Ext4Image $image
         $script:hashBefore = (Get-FileHash $image -Algorithm SHA256).Hash
         $script:vm = Start-SmallKernel -Name small-ro -Image $image -Disk @{ ReadOnly = $true }
+        # The empty root has no init: the kernel panics and, with panic=-1, reboots through the
+        # FADT's reset register, which stops the VM.
+        $script:exited = Wait-Vm -Vm $vm -For Exit -TimeoutSec 300 -PassThru -ErrorAction SilentlyContinue
         $script:console = Get-VmConsole -Vm $vm -Raw
+        $script:events = @(Get-VmEvent -Vm $vm)
         Stop-Vm -Vm $vm -TurnOff -Force
     }
     AfterAll {
@@ -115,6 +119,13 @@ Describe 'Small kernel with the root disk added -ReadOnly' -Tag 'Linux', 'Slow' 
 
     It 'leaves the image byte-for-byte unchanged' {
         (Get-FileHash $image -Algorithm SHA256).Hash | Should -Be $hashBefore
+    }
+
+    It 'stops when the kernel reboots through the ACPI reset register after its panic' {
+        $exited | Should -Not -BeNullOrEmpty -Because "the VM is $($vm.State); console tail: $(($console -split "`n" | Select-Object -Last 3) -join ' | ')"
+        $vm.State | Should -Be 'Stopped'
+        $console | Should -Match 'Kernel panic - not syncing'
+        @($events | Where-Object Message -like '*ACPI reset register*').Count | Should -BeGreaterOrEqual 1 -Because (($events.Message) -join '; ')
     }
 }
 
@@ -186,5 +197,41 @@ Describe 'Small kernel with MSI off (pci=nomsi): the disk on INTx' -Tag 'Linux',
     It 'probes the disk and mounts the root' {
         $console | Should -Match 'virtio_blk virtio0: \[vda\] 131072 512-byte logical blocks'
         $console | Should -Match 'VFS: Mounted root \(ext4 filesystem\) on device'
+    }
+}
+
+Describe 'Small kernel: the ACPI power button and soft-off' -Tag 'Linux', 'Slow' -Skip:$skip {
+    BeforeAll {
+        # rootwait on a disk that never comes keeps the kernel alive and idle (no panic, no init),
+        # with interrupts and kernel threads running, on any host.
+        $script:vm = New-VmConfig -Name small-power -Kernel $kernel -MemoryMB 256 `
+                -KernelArgs 'console=ttyS0 root=/dev/vdz rootwait panic=-1' | Start-Vm -PassThru
+        Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'Waiting for root device|Kernel panic' -TimeoutSec 600 -ErrorAction Continue
+        $script:console = Get-VmConsole -Vm $vm -Raw
+        Stop-Vm -Vm $vm -TimeoutSec 30 -ErrorAction SilentlyContinue -ErrorVariable stopErrors
+        $script:stopErrors = $stopErrors
+        $script:events = @(Get-VmEvent -Vm $vm -Source acpi)
+        $script:state = $vm.State
+        Stop-Vm -Vm $vm -TurnOff -Force
+    }
+    AfterAll {
+        Remove-Vm -Name small-power -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'binds the power button the DSDT declares and supports soft-off (S5)' {
+        $console | Should -Match 'Waiting for root device'
+        $console | Should -Match 'ACPI: button: Power Button \[PWRB\]'
+        $console | Should -Match 'ACPI: PM: \(supports S0 S5\)'
+    }
+
+    It 'Stop-Vm presses the power button and the kernel takes the event through the GED' {
+        $events.Message | Should -Contain 'power button pressed (ACPI GED interrupt)'
+        $events.Message | Should -Contain 'the guest took the power-button event (its ACPI _EVT read the GED event selector)'
+    }
+
+    It 'times out when nothing in the guest shuts down on the button (no init here), and the VM keeps running' {
+        $stopErrors.Count | Should -Be 1
+        $stopErrors[0].FullyQualifiedErrorId | Should -BeLike 'VmStopTimeout,*'
+        $state | Should -Be 'Running'
     }
 }

@@ -45,6 +45,10 @@ Describe 'Stock Debian cloud kernel reaches /init under PSVmm' -Tag 'Linux', 'Sl
         $console | Should -Not -Match 'Kernel panic'
     }
 
+    It 'finds soft-off (S5) in PSVmm''s ACPI tables' {
+        $console | Should -Match 'ACPI: PM: \(supports S0 S5\)'
+    }
+
     It 'got past the int3 self-test by injecting #BP' -Skip:(-not $isPvm) {
         $fixups['Int3'] | Should -BeGreaterOrEqual 1
     }

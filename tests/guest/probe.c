@@ -2,6 +2,7 @@
  * The probe guest's CPL3 part: runs the tests, reports, then exits (or idles until the host
  * asks it to shut down). boot.S `iretq`s here with CPL 3 and interrupts enabled.
  */
+#include "acpi.h"
 #include "blk_tests.h"
 #include "cmdline.h"
 #include "io.h"
@@ -76,5 +77,9 @@ __attribute__((noreturn)) void probe_main(void)
 
     if (option_flag("idle"))
         idle_until_shutdown_requested();
+    if (option_flag("poweroff")) {
+        acpi_poweroff();
+        failed++;                       /* still here: the power-off did not happen */
+    }
     guest_exit(failed < 0x7F ? failed : 0x7F);
 }

@@ -1,4 +1,5 @@
 using PSVmm.Engine.Boot;
+using PSVmm.Engine.Boot.Acpi;
 using PSVmm.Engine.Boot.Linux;
 using PSVmm.Engine.Memory;
 
@@ -15,14 +16,24 @@ internal static class GuestLoader
         byte[] kernel = ReadFile(config.KernelPath, "KernelImageNotFound", "kernel image");
         try
         {
+            ulong memoryBytes = (ulong)config.MemoryMB * 1024 * 1024;
+            var (mmio64Start, mmio64Size) = MemoryLayout.Mmio64Window(memoryBytes);
             if (MultibootLoader.IsMultiboot(kernel))
-                return new Loaded(MultibootLoader.Load(memory, kernel, config.KernelArgs), config.KernelArgs);
+            {
+                var entry = MultibootLoader.Load(memory, kernel, config.KernelArgs);
+                // What firmware leaves behind: a multiboot OS finds the ACPI tables through the RSDP
+                // in the BIOS area (ACPI 6.5 §5.2.5.1), e.g. the FADT's power-off register.
+                AcpiTableBuilder.Write(memory, new AcpiMachineDescription(config.CpuCount, memoryBytes)
+                {
+                    HighMmioBase = mmio64Start,
+                    HighMmioSize = mmio64Size,
+                });
+                return new Loaded(entry, config.KernelArgs);
+            }
             if (LinuxBoot.IsLinuxKernel(kernel))
             {
                 byte[]? initrd = config.InitrdPath is null ? null : ReadFile(config.InitrdPath, "InitrdNotFound", "initrd");
                 string args = profile == CpuProfile.Pvm && config.PvmKernelArgs ? PvmKernelArgs.Append(config.KernelArgs) : config.KernelArgs;
-                ulong memoryBytes = (ulong)config.MemoryMB * 1024 * 1024;
-                var (mmio64Start, mmio64Size) = MemoryLayout.Mmio64Window(memoryBytes);
                 var request = new LinuxBootRequest(kernel, initrd, args, config.CpuCount, memoryBytes)
                 {
                     HighMmioBase = mmio64Start,

@@ -13,7 +13,7 @@ internal sealed class MachineDevices
     private readonly Func<IDisposable, IDisposable> _own;
 
     public MachineDevices(KvmVm vm, IoBus pio, IoBus mmio, IGuestMemory memory, IInterruptSink interrupts, ConsoleLog console, VmEventLog events,
-        Action<int> exitRequested, Action resetRequested, Func<IDisposable, IDisposable> own)
+        Action<int> exitRequested, Action powerOffRequested, Func<IDisposable, IDisposable> own)
     {
         _own = own;
         Vm = vm;
@@ -24,7 +24,7 @@ internal sealed class MachineDevices
         Console = console;
         Events = events;
         ExitRequested = exitRequested;
-        ResetRequested = resetRequested;
+        PowerOffRequested = powerOffRequested;
     }
 
     /// <summary>The KVM VM, for devices that bind ioeventfds (KVM_IOEVENTFD) or irqfds themselves.</summary>
@@ -40,8 +40,11 @@ internal sealed class MachineDevices
     /// <summary>Stops the VM as Stopped with the given exit code (the debug-exit port).</summary>
     public Action<int> ExitRequested { get; }
 
-    /// <summary>Stops the VM as Stopped without an exit code (keyboard-controller reset).</summary>
-    public Action ResetRequested { get; }
+    /// <summary>
+    /// Stops the VM as Stopped without an exit code: the guest powered the machine off or reset it
+    /// (a VM does not reboot: Start-Vm starts it again).
+    /// </summary>
+    public Action PowerOffRequested { get; }
 
     /// <summary>
     /// Releases <paramref name="resource"/> when the run ends: after the vCPU threads have stopped

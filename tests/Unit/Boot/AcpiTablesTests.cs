@@ -167,10 +167,9 @@ public class AcpiTablesTests
         var (memory, layout) = Write(new AcpiMachineDescription(1, 64 << 20) { HighMmioBase = 0x10_0000_0000, HighMmioSize = 0x4000_0000 });
         var dsdt = TablesViaXsdt(memory, layout.Rsdp)["DSDT"];
         Assert.Equal(2, dsdt[8]);
-        var scope = Assert.IsType<AmlScope>(Assert.Single(AmlTestParser.ParseTermList(dsdt[36..])));
-        Assert.Equal("\\_SB", scope.Name);
+        var scope = SystemBus(AmlTestParser.ParseTermList(dsdt[36..]));
         var devices = scope.Terms.OfType<AmlDevice>().ToDictionary(d => d.Name);
-        Assert.Equal(["COM1", "MRES", "PCI0"], devices.Keys.Order().ToArray());
+        Assert.Equal(["COM1", "GED", "MRES", "PCI0", "PWRB"], devices.Keys.Order().ToArray());
 
         var pci = Names(devices["PCI0"]);
         Assert.Equal(AmlWriter.EisaId("PNP0A08")[1..], EisaBytes(pci["_HID"]));
@@ -242,8 +241,90 @@ public class AcpiTablesTests
     public void Dsdt_without_com1_omits_the_device()
     {
         var aml = Dsdt.BuildAml(new AcpiMachineDescription(1, 64 << 20) { HasCom1 = false });
-        var scope = Assert.IsType<AmlScope>(Assert.Single(AmlTestParser.ParseTermList(aml)));
+        var scope = SystemBus(AmlTestParser.ParseTermList(aml));
         Assert.DoesNotContain(scope.Terms.OfType<AmlDevice>(), d => d.Name == "COM1");
+    }
+
+    [Fact]
+    public void Fadt_publishes_the_sleep_and_reset_registers_as_byte_wide_io_ports()
+    {
+        var (memory, layout) = Write(new AcpiMachineDescription(1, 64 << 20));
+        var fadt = TablesViaXsdt(memory, layout.Rsdp)["FACP"];
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(112));
+        Assert.NotEqual(0u, flags & (1u << 10));                                      // RESET_REG_SUP
+        AssertByteIoRegister(fadt.AsSpan(116), AcpiPowerRegisters.Port + AcpiPowerRegisters.ResetOffset);
+        Assert.Equal(AcpiPowerRegisters.ResetValue, fadt[128]);
+        AssertByteIoRegister(fadt.AsSpan(244), AcpiPowerRegisters.Port + AcpiPowerRegisters.SleepControlOffset);
+        AssertByteIoRegister(fadt.AsSpan(256), AcpiPowerRegisters.Port + AcpiPowerRegisters.SleepStatusOffset);
+    }
+
+    private static void AssertByteIoRegister(ReadOnlySpan<byte> gas, int port)
+    {
+        Assert.Equal(1, gas[0]);    // SystemIO
+        Assert.Equal(8, gas[1]);    // bit width
+        Assert.Equal(0, gas[2]);    // bit offset
+        Assert.Equal(1, gas[3]);    // byte access
+        Assert.Equal((ulong)port, BinaryPrimitives.ReadUInt64LittleEndian(gas[4..]));
+    }
+
+    [Fact]
+    public void Dsdt_declares_S5_with_the_sleep_type_the_power_device_takes()
+    {
+        var terms = AmlTestParser.ParseTermList(Dsdt.BuildAml(new AcpiMachineDescription(1, 64 << 20)));
+        var s5 = Assert.Single(terms.OfType<AmlName>(), n => n.Name == "\\_S5");
+        var package = Assert.IsType<AmlPackage>(s5.Value);
+        Assert.Equal((ulong)AcpiPowerRegisters.S5SleepType, Assert.IsType<AmlInteger>(package.Elements[0]).Value);
+    }
+
+    [Fact]
+    public void Dsdt_has_a_power_button_and_a_generic_event_device_whose_evt_notifies_it()
+    {
+        var scope = SystemBus(AmlTestParser.ParseTermList(Dsdt.BuildAml(new AcpiMachineDescription(1, 64 << 20))));
+        var devices = scope.Terms.OfType<AmlDevice>().ToDictionary(d => d.Name);
+        Assert.Equal(AmlWriter.EisaId("PNP0C0C")[1..], EisaBytes(Names(devices["PWRB"])["_HID"]));
+
+        var ged = devices["GED"];
+        Assert.Equal("ACPI0013", Assert.IsType<AmlString>(Names(ged)["_HID"]).Value);
+        var crs = ResourceParser.Parse(Assert.IsType<AmlBuffer>(Names(ged)["_CRS"]).Data);
+        var irq = Assert.IsType<ResourceParser.ExtendedInterrupt>(Assert.Single(crs));
+        Assert.Equal(AcpiPowerRegisters.GedGsi, irq.Gsi);
+        Assert.Equal(0x01, irq.Flags);  // consumer, level, active high, exclusive
+
+        var region = Assert.Single(ged.Terms.OfType<AmlOpRegion>());
+        Assert.Equal(AmlWriter.RegionSpaceSystemIo, region.Space);
+        Assert.Equal((ulong)(AcpiPowerRegisters.Port + AcpiPowerRegisters.GedEventOffset), Assert.IsType<AmlInteger>(region.Offset).Value);
+        Assert.Equal(1UL, Assert.IsType<AmlInteger>(region.Length).Value);
+        var field = Assert.Single(ged.Terms.OfType<AmlField>());
+        Assert.Equal(region.Name, field.Region);
+        Assert.Equal([("GDAT", 8)], field.Fields);
+
+        // _EVT(1): Local0 = GDAT; If (Local0 & 1) { Notify (\_SB.PWRB, 0x80) }
+        var evt = Assert.Single(ged.Terms.OfType<AmlMethod>(), m => m.Name == "_EVT");
+        Assert.Equal(1, evt.Flags & 7);
+        Assert.Equal(new AmlStore(new AmlNameRef("GDAT"), new AmlLocal(0)), evt.Terms[0]);
+        var test = Assert.IsType<AmlIf>(evt.Terms[1]);
+        var and = Assert.IsType<AmlAnd>(test.Predicate);
+        Assert.Equal(new AmlLocal(0), and.Left);
+        Assert.Equal((ulong)AcpiPowerRegisters.GedPowerButton, Assert.IsType<AmlInteger>(and.Right).Value);
+        var notify = Assert.IsType<AmlNotify>(Assert.Single(test.Terms));
+        Assert.Equal(new AmlNameRef("\\_SB.PWRB"), notify.Target);
+        Assert.Equal(0x80UL, Assert.IsType<AmlInteger>(notify.Value).Value);
+    }
+
+    [Fact]
+    public void Motherboard_resources_reserve_the_power_ports()
+    {
+        var scope = SystemBus(AmlTestParser.ParseTermList(Dsdt.BuildAml(new AcpiMachineDescription(1, 64 << 20))));
+        var mres = scope.Terms.OfType<AmlDevice>().Single(d => d.Name == "MRES");
+        var resources = ResourceParser.Parse(Assert.IsType<AmlBuffer>(Names(mres)["_CRS"]).Data);
+        Assert.Contains(new ResourceParser.Io(AcpiPowerRegisters.Port, AcpiPowerRegisters.Port, AcpiPowerRegisters.Length), resources);
+    }
+
+    private static AmlScope SystemBus(IReadOnlyList<AmlNode> terms)
+    {
+        var scope = Assert.Single(terms.OfType<AmlScope>());
+        Assert.Equal("\\_SB", scope.Name);
+        return scope;
     }
 
     private static Dictionary<string, AmlNode> Names(AmlDevice device) =>

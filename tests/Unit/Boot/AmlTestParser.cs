@@ -12,6 +12,15 @@ internal sealed record AmlInteger(ulong Value) : AmlNode;
 internal sealed record AmlString(string Value) : AmlNode;
 internal sealed record AmlBuffer(byte[] Data) : AmlNode;
 internal sealed record AmlPackage(IReadOnlyList<AmlNode> Elements) : AmlNode;
+internal sealed record AmlOpRegion(string Name, byte Space, AmlNode Offset, AmlNode Length) : AmlNode;
+internal sealed record AmlField(string Region, byte Flags, IReadOnlyList<(string Name, int Bits)> Fields) : AmlNode;
+internal sealed record AmlNameRef(string Name) : AmlNode;
+internal sealed record AmlLocal(int Index) : AmlNode;
+internal sealed record AmlArg(int Index) : AmlNode;
+internal sealed record AmlStore(AmlNode Value, AmlNode Target) : AmlNode;
+internal sealed record AmlAnd(AmlNode Left, AmlNode Right, AmlNode Target) : AmlNode;
+internal sealed record AmlIf(AmlNode Predicate, IReadOnlyList<AmlNode> Terms) : AmlNode;
+internal sealed record AmlNotify(AmlNode Target, AmlNode Value) : AmlNode;
 
 /// <summary>
 /// An independent decoder for the AML subset the DSDT uses (ACPI 6.5 §20). It is strict: every
@@ -114,6 +123,60 @@ internal sealed class AmlTestParser
                 return Check(new AmlDevice(name, Terms(end)), end);
             }
             case 0xA4: return new AmlReturn(Term(limit));
+            case >= 0x60 and <= 0x67: return new AmlLocal(op - 0x60);
+            case >= 0x68 and <= 0x6E: return new AmlArg(op - 0x68);
+            case 0x70:
+            {
+                var value = Term(limit);
+                return new AmlStore(value, Term(limit));
+            }
+            case 0x7B:
+            {
+                var left = Term(limit);
+                var right = Term(limit);
+                return new AmlAnd(left, right, Term(limit));
+            }
+            case 0x86:
+            {
+                var target = Term(limit);
+                return new AmlNotify(target, Term(limit));
+            }
+            case 0xA0:
+            {
+                int end = PkgEnd(limit);
+                var predicate = Term(end);
+                return Check(new AmlIf(predicate, Terms(end)), end);
+            }
+            case 0x5B when _aml[_pos] == 0x80:
+            {
+                _pos++;
+                string name = NameString();
+                byte space = _aml[_pos++];
+                var offset = Term(limit);
+                return new AmlOpRegion(name, space, offset, Term(limit));
+            }
+            case 0x5B when _aml[_pos] == 0x81:
+            {
+                _pos++;
+                int end = PkgEnd(limit);
+                string region = NameString();
+                byte flags = _aml[_pos++];
+                var fields = new List<(string, int)>();
+                while (_pos < end)
+                {
+                    string field = Encoding.ASCII.GetString(_aml, _pos, 4).TrimEnd('_');
+                    _pos += 4;
+                    var (bits, size) = DecodePkgLength(_aml, _pos);
+                    _pos += size;
+                    fields.Add((field, bits));
+                }
+                return Check(new AmlField(region, flags, fields), end);
+            }
+            case 0x5C or 0x5E or 0x2E or 0x2F or (>= (byte)'A' and <= (byte)'Z') or (byte)'_':
+            {
+                _pos--;
+                return new AmlNameRef(NameString());
+            }
             case 0x11:
             {
                 int end = PkgEnd(limit);

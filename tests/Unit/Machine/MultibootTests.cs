@@ -104,3 +104,26 @@ public class MultibootTests
         Assert.Throws<InvalidDataException>(() => MultibootLoader.Load(memory, image, ""));
     }
 }
+
+public class MultibootAcpiTablesTests
+{
+    [Fact]
+    public void AMultibootGuestFindsTheRsdpInTheBiosArea()
+    {
+        string kernel = Path.Combine(Path.GetTempPath(), $"psvmm-mb-{Guid.NewGuid():N}.elf");
+        File.WriteAllBytes(kernel, new MultibootImage().Build(MultibootImage.PayloadStart, flags: 0x3));
+        try
+        {
+            var memory = new PSVmm.Tests.TestDoubles.ArrayGuestMemory(64UL << 20);
+            GuestLoader.Load(memory, new VmConfig { KernelPath = kernel, MemoryMB = 64 }, CpuProfile.Host);
+            var rsdp = new byte[20];
+            memory.Read(MemoryLayout.AcpiTablesAddress, rsdp);
+            Assert.Equal("RSD PTR "u8.ToArray(), rsdp[..8]);
+            Assert.Equal(0, rsdp.Aggregate(0, (sum, b) => (sum + b) & 0xFF));
+        }
+        finally
+        {
+            File.Delete(kernel);
+        }
+    }
+}

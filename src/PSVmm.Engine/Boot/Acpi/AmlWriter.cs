@@ -25,6 +25,14 @@ public static class AmlWriter
     public const byte MethodOp = 0x14;
     public const byte ExtOpPrefix = 0x5B;
     public const byte DeviceOp = 0x82;     // after ExtOpPrefix
+    public const byte OpRegionOp = 0x80;   // after ExtOpPrefix
+    public const byte FieldOp = 0x81;      // after ExtOpPrefix
+    public const byte Local0Op = 0x60;
+    public const byte Arg0Op = 0x68;
+    public const byte StoreOp = 0x70;
+    public const byte AndOp = 0x7B;
+    public const byte NotifyOp = 0x86;
+    public const byte IfOp = 0xA0;
     public const byte ReturnOp = 0xA4;
     public const byte OnesOp = 0xFF;
     public const byte RootChar = 0x5C;      // '\'
@@ -177,6 +185,54 @@ public static class AmlWriter
 
     /// <summary>DefReturn (§20.2.5.3): ReturnOp ArgObject.</summary>
     public static byte[] Return(byte[] value) => [ReturnOp, .. value];
+
+    /// <summary>Region spaces of DefOpRegion (§19.6.100).</summary>
+    public const byte RegionSpaceSystemMemory = 0;
+    public const byte RegionSpaceSystemIo = 1;
+
+    /// <summary>DefOpRegion (§20.2.5.2): ExtOpPrefix OpRegionOp NameString RegionSpace RegionOffset RegionLen.</summary>
+    public static byte[] OperationRegion(string name, byte space, ulong offset, ulong length) =>
+        [ExtOpPrefix, OpRegionOp, .. NameString(name), space, .. Integer(offset), .. Integer(length)];
+
+    /// <summary>
+    /// DefField (§20.2.5.2) with ByteAcc, NoLock, Preserve (FieldFlags 0x01) and named fields of
+    /// the given bit widths, in order from the region's start. A NamedField is a NameSeg and its
+    /// width as a PkgLength-style count that does not include its own bytes.
+    /// </summary>
+    public static byte[] Field(string region, params (string Name, int Bits)[] fields)
+    {
+        var list = new List<byte>();
+        foreach (var (name, bits) in fields)
+        {
+            if (bits is < 1 or > 63)
+                throw new ArgumentOutOfRangeException(nameof(fields), bits, "Field widths here are 1 to 63 bits.");
+            list.AddRange(NameSeg(name));
+            list.Add((byte)bits);
+        }
+        return WithPkgLength([ExtOpPrefix, FieldOp], [.. NameString(region), 0x01, .. list]);
+    }
+
+    /// <summary>LocalN (§20.2.6.2), N = 0-7.</summary>
+    public static byte[] Local(int n) => n is >= 0 and <= 7 ? [(byte)(Local0Op + n)] : throw new ArgumentOutOfRangeException(nameof(n));
+
+    /// <summary>ArgN (§20.2.6.1), N = 0-6.</summary>
+    public static byte[] Arg(int n) => n is >= 0 and <= 6 ? [(byte)(Arg0Op + n)] : throw new ArgumentOutOfRangeException(nameof(n));
+
+    /// <summary>A reference to a named object, as a TermArg or SuperName.</summary>
+    public static byte[] Path(string name) => NameString(name);
+
+    /// <summary>DefStore (§20.2.5.4): StoreOp TermArg SuperName.</summary>
+    public static byte[] Store(byte[] value, byte[] target) => [StoreOp, .. value, .. target];
+
+    /// <summary>DefAnd (§20.2.5.4): AndOp Operand Operand Target, here without a target (NullName).</summary>
+    public static byte[] And(byte[] left, byte[] right) => [AndOp, .. left, .. right, 0x00];
+
+    /// <summary>DefIfElse without Else (§20.2.5.3): IfOp PkgLength Predicate TermList.</summary>
+    public static byte[] If(byte[] predicate, params byte[][] terms) =>
+        WithPkgLength([IfOp], [.. predicate, .. Concat(terms)]);
+
+    /// <summary>DefNotify (§20.2.5.3): NotifyOp NotifyObject NotifyValue.</summary>
+    public static byte[] Notify(string device, ulong value) => [NotifyOp, .. NameString(device), .. Integer(value)];
 
     /// <summary>DefBuffer (§20.2.5.4): BufferOp PkgLength BufferSize ByteList, the size an Integer.</summary>
     public static byte[] Buffer(ReadOnlySpan<byte> data) =>

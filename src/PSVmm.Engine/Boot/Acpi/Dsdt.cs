@@ -14,6 +14,10 @@ namespace PSVmm.Engine.Boot.Acpi;
 /// <item>\_SB.MRES, a motherboard resource (PNP0C02) reserving the ECAM window, which Linux checks
 /// before trusting the MCFG table.</item>
 /// <item>\_SB.COM1, a 16550 UART (PNP0501) at 0x3F8, ISA IRQ 4.</item>
+/// <item>\_S5, the soft-off sleep type (§7.4.2) for the FADT's sleep control register.</item>
+/// <item>\_SB.PWRB, the control-method power button (§4.8.2.2.1.2, PNP0C0C), and \_SB.GED_, a Generic
+/// Event Device (§5.6.9, ACPI0013) whose interrupt runs _EVT, which reads the event selector and
+/// notifies PWRB (0x80, §5.6.6) for a power-button press.</item>
 /// </list>
 /// </summary>
 public static class Dsdt
@@ -29,7 +33,9 @@ public static class Dsdt
         var devices = new List<byte[]> { PciHostBridge(machine), MotherboardResources() };
         if (machine.HasCom1)
             devices.Add(Com1());
-        return Scope("\\_SB", devices.ToArray());
+        devices.Add(PowerButton());
+        devices.Add(GenericEventDevice());
+        return Concat([SoftOffSleepType(), Scope("\\_SB", devices.ToArray())]);
     }
 
     private static byte[] PciHostBridge(AcpiMachineDescription machine) =>
@@ -85,7 +91,31 @@ public static class Dsdt
             Name("_UID", Integer(0)),
             Name("_CRS", new AmlResourceTemplate()
                 .Memory32Fixed(true, (uint)MemoryLayout.EcamAddress, (uint)MemoryLayout.EcamSize)
+                .Io(AcpiPowerRegisters.Port, AcpiPowerRegisters.Port, 1, AcpiPowerRegisters.Length)
                 .ToAml()));
+
+    // \_S5: Package { SLP_TYPa, SLP_TYPb }; hardware-reduced platforms use SLP_TYPa only.
+    private static byte[] SoftOffSleepType() =>
+        Name("\\_S5", Package(Integer(AcpiPowerRegisters.S5SleepType), Integer(0)));
+
+    private static byte[] PowerButton() =>
+        Device("PWRB",
+            Name("_HID", EisaId("PNP0C0C")),
+            Name("_UID", Integer(0)));
+
+    private static byte[] GenericEventDevice() =>
+        Device("GED",
+            Name("_HID", String("ACPI0013")),
+            Name("_UID", Integer(0)),
+            Name("_CRS", new AmlResourceTemplate()
+                .Interrupt(AcpiPowerRegisters.GedGsi, edge: false, activeLow: false, shared: false)
+                .ToAml()),
+            OperationRegion("GDST", RegionSpaceSystemIo, AcpiPowerRegisters.Port + AcpiPowerRegisters.GedEventOffset, 1),
+            Field("GDST", ("GDAT", 8)),
+            Method("_EVT", 1, true,
+                Store(Path("GDAT"), Local(0)),
+                If(And(Local(0), Integer(AcpiPowerRegisters.GedPowerButton)),
+                    Notify("\\_SB.PWRB", 0x80))));
 
     private static byte[] Com1() =>
         Device("COM1",
