@@ -5,13 +5,14 @@ namespace PSVmm.Commands;
 
 /// <summary>
 /// Get-VmEvent: what the VMM noticed while a VM ran (refused requests, I/O errors, broken
-/// virtqueues, iothread failures), oldest first, across runs of the VM.
+/// virtqueues, iothread failures, power button, guest power-off and reset), oldest first,
+/// across runs of the VM.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "VmEvent", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(VmEventRecord))]
 public sealed class GetVmEventCommand : VmTargetCommandBase
 {
-    /// <summary>Only the events of these sources (disk ids, iothread names; wildcards allowed).</summary>
+    /// <summary>Only the events of these sources (disk ids, iothread names, acpi, i8042; wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
