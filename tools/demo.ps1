@@ -26,6 +26,7 @@ Get-VmVirtioDevice -Vm $probe | Format-List | Out-Host
 Get-VmMsixTable -Vm $probe | Format-Table | Out-Host
 Get-VmVirtqueue -Vm $probe | Format-Table | Out-Host
 Get-VmBlockStatistic -Vm $probe | Format-List | Out-Host
+Get-VmEvent -Vm $probe | Out-Host     # the requests the probe got refused on purpose
 Stop-Vm -Vm $probe
 Write-Host "exit code $((Get-Vm -Name demo-probe).ExitCode); image check:"
 & python3 "$root/tests/guest/host/check-disk.py" $img --seed 7
@@ -43,7 +44,7 @@ $linux = New-VmConfig -Name demo-linux -Kernel $kernel -MemoryMB 256 -KernelArgs
     Add-VirtioBlkPci -Path $rootImg -Serial ROOT0001 | Start-Vm -PassThru
 Write-Host "kernel command line: $($linux.EffectiveKernelArgs)"
 Wait-Vm -Vm $linux -For ConsolePattern -Pattern 'Run /sbin/init|Kernel panic' -TimeoutSec $LinuxTimeoutSec -ErrorAction Continue
-Get-VmConsole -Vm $linux | Where-Object { $_ -match 'Linux version|Command line|virtio|vda|EXT4|VFS|Run /' } | Out-Host
+Get-VmConsole -Vm $linux | Where-Object { $_ -match 'Linux version|Command line|virtio|vda|EXT4|VFS|Power Button|PM: \(supports|Run /' } | Out-Host
 Get-VmMsixTable -Vm $linux | Format-Table | Out-Host
 Stop-Vm -Vm $linux -TurnOff -Force
 & dumpe2fs -h $rootImg 2>$null | Select-String 'Mount count|Last mount time' | Out-Host
