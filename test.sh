@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: xunit (tests/Unit) and Pester (tests/Pester), then prints one closing line
-# "N passed, N failed" summed over both. PSVMM_TEST_TAGS_EXCLUDE (default: none) skips Pester tags.
+# "N passed, N failed" summed over both. PSVMM_TEST_TAGS_EXCLUDE (default: none) skips Pester tests with that tag (e.g. StockKernel).
 set -uo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -16,7 +16,9 @@ dotnet test tests/Unit/PSVmm.Tests.csproj -c "${CONFIGURATION:-Release}" --no-bu
   --logger "trx;LogFileName=unit.trx" --logger "console;verbosity=minimal" --results-directory "$results"
 unit_rc=$?
 
-dotnet tool run pwsh -- -NoLogo -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -ResultFile "$results/pester.txt"
+exclude=()
+[ -n "${PSVMM_TEST_TAGS_EXCLUDE:-}" ] && exclude=(-ExcludeTag "$PSVMM_TEST_TAGS_EXCLUDE")
+dotnet tool run pwsh -- -NoLogo -NoProfile -File tests/Pester/Invoke-PesterSuite.ps1 -ResultFile "$results/pester.txt" "${exclude[@]}"
 pester_rc=$?
 
 count() { grep -o "$1=\"[0-9]*\"" "$results/unit.trx" 2>/dev/null | head -1 | grep -o '[0-9]*' || echo 0; }
