@@ -1,4 +1,4 @@
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Boot;
 

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
 
 namespace PSVmm.Engine.Boot;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using PSVmm.Engine.Boot.Acpi;
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
 
 namespace PSVmm.Engine.Boot;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
 
 namespace PSVmm.Engine.Boot;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.Kvm.Native;
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Kvm;
 

@@ -2,6 +2,7 @@ using PSVmm.Engine.Boot;
 using PSVmm.Engine.Boot.Acpi;
 using PSVmm.Engine.Boot.Linux;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Machine;
 

@@ -1,6 +1,7 @@
 using PSVmm.Engine.Boot.Acpi;
 using PSVmm.Engine.Devices.Acpi;
 using PSVmm.Engine.Devices.Legacy;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Machine;
 

@@ -4,6 +4,7 @@ using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Kvm.Emulation;
 using PSVmm.Engine.Kvm.Native;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Machine;
 

@@ -3,6 +3,9 @@ using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio.Transport;
+using PSVmm.Engine.Platform;
+using PSVmm.Engine.IoThreads;
+using PSVmm.Engine.Devices.Block.Device;
 
 namespace PSVmm.Engine.Machine;
 

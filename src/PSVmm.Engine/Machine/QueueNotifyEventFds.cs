@@ -2,6 +2,7 @@ using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Native;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio.Transport;
+using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Engine.Machine;
 
@@ -20,7 +21,7 @@ internal sealed class QueueNotifyEventFds : IDisposable
     private readonly VirtioPciTransport _transport;
     private readonly IoThread _io;
     private readonly uint _length;
-    private readonly List<(KvmIoEventFd Fd, IoThreadSource Source)> _bound = [];
+    private readonly List<(KvmIoEventFd Fd, IDisposable Source)> _bound = [];
     private bool _disposed;
 
     public QueueNotifyEventFds(KvmVm vm, PciBarMapper mapper, VirtioPciTransport transport, IoThread io)

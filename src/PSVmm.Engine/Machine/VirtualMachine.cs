@@ -1,6 +1,7 @@
 using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Kvm.Native;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Machine;
 

@@ -1,15 +1,6 @@
-namespace PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 
-/// <summary>How CPUID and boot arguments are shaped for the host's kind of KVM.</summary>
-public enum CpuProfile
-{
-    /// <summary>Pvm when /sys/module/kvm_pvm exists, Host otherwise.</summary>
-    Auto,
-    /// <summary>KVM's supported CPUID as it is.</summary>
-    Host,
-    /// <summary>Hide what the PVM CPL0 emulator rejects (PLATFORM.md).</summary>
-    Pvm,
-}
+namespace PSVmm.Engine.Machine;
 
 /// <summary>Plain description of a VM. Validated by <see cref="VmConfigValidator"/> when a VM is created from it.</summary>
 public sealed class VmConfig

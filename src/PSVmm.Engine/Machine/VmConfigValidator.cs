@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Machine;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using PSVmm.Engine.Kvm.Native;
+using PSVmm.Engine.Native;
 using Tmds.Linux;
 
 namespace PSVmm.Engine.Memory;
@@ -27,8 +27,11 @@ public sealed unsafe class GuestMemory : IGuestMemory, IDisposable
         {
             for (int i = 0; i < _regions.Length; i++)
             {
-                _host[i] = (byte*)Sys.Mmap(_regions[i].Size, LibC.PROT_READ | LibC.PROT_WRITE,
-                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, "mmap(guest RAM)");
+                void* mapping = LibC.mmap(null, (size_t)_regions[i].Size, LibC.PROT_READ | LibC.PROT_WRITE,
+                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+                if (mapping == LibC.MAP_FAILED)
+                    throw new OutOfMemoryException($"Mapping {_regions[i].Size} bytes of guest RAM failed: {Errno.Describe(LibC.errno)}.");
+                _host[i] = (byte*)mapping;
             }
         }
         catch
@@ -118,7 +121,7 @@ public sealed unsafe class GuestMemory : IGuestMemory, IDisposable
     {
         for (int i = 0; i < _host.Length; i++)
         {
-            Sys.Munmap(_host[i], _regions[i].Size);
+            LibC.munmap(_host[i], (size_t)_regions[i].Size);
             _host[i] = null;
         }
     }

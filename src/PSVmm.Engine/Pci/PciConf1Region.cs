@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using PSVmm.Engine.Bus;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Pci;
 
@@ -9,7 +10,7 @@ namespace PSVmm.Engine.Pci;
 /// 23:16 bus, 15:11 device, 10:8 function, 7:2 dword register (bits 1:0 read as 0, 30:24
 /// reserved and dropped). CONFIG_DATA (0xCFC..0xCFF, offsets 4-7) reaches register + (port - 0xCFC)
 /// with byte/word/dword width. With the enable bit clear data reads are all-ones and writes
-/// are dropped. Register it at <see cref="Machine.MemoryLayout.PciConfigAddressPort"/> with length <see cref="PortCount"/>.
+/// are dropped. Register it at <see cref="Platform.MemoryLayout.PciConfigAddressPort"/> with length <see cref="PortCount"/>.
 /// </summary>
 public sealed class PciConf1Region : IDeviceRegion
 {

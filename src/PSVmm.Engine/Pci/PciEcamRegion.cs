@@ -1,11 +1,12 @@
 using PSVmm.Engine.Bus;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Pci;
 
 /// <summary>
 /// The enhanced configuration access mechanism (PCI Express Base §7.2.2): a memory window where
 /// offset = bus &lt;&lt; 20 | device &lt;&lt; 15 | function &lt;&lt; 12 | register. Register it at
-/// <see cref="Machine.MemoryLayout.EcamAddress"/> with length <see cref="Machine.MemoryLayout.EcamSize"/>.
+/// <see cref="Platform.MemoryLayout.EcamAddress"/> with length <see cref="Platform.MemoryLayout.EcamSize"/>.
 /// An access crossing a function's 4 KiB reads all-ones and its write is dropped.
 /// </summary>
 public sealed class PciEcamRegion : IDeviceRegion

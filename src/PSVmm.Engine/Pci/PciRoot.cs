@@ -1,6 +1,6 @@
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Interrupts;
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Pci;
 

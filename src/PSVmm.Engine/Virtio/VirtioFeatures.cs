@@ -1,3 +1,5 @@
+using PSVmm.Engine.Virtio.Queues;
+
 namespace PSVmm.Engine.Virtio;
 
 /// <summary>
@@ -7,10 +9,10 @@ namespace PSVmm.Engine.Virtio;
 public static class VirtioFeatures
 {
     /// <summary>§2.7.5.3 / §2.8.7: descriptors may refer to indirect tables.</summary>
-    public const int IndirectDescBit = 28;
+    public const int IndirectDescBit = RingFeatures.IndirectDescBit;
 
     /// <summary>§2.7.7 / §2.7.10: used_event and avail_event fields.</summary>
-    public const int EventIdxBit = 29;
+    public const int EventIdxBit = RingFeatures.EventIdxBit;
 
     /// <summary>§6.1: compliance with virtio 1.x (no legacy interface).</summary>
     public const int Version1Bit = 32;
@@ -19,7 +21,7 @@ public static class VirtioFeatures
     public const int AccessPlatformBit = 33;
 
     /// <summary>§2.8: packed virtqueue layout.</summary>
-    public const int RingPackedBit = 34;
+    public const int RingPackedBit = RingFeatures.RingPackedBit;
 
     /// <summary>§2.7.9 / §2.8.21: buffers are used in the order they were made available.</summary>
     public const int InOrderBit = 35;

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Commands;
 

@@ -4,6 +4,7 @@ using PSVmm.Engine.Boot.Acpi;
 using PSVmm.Engine.Machine;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

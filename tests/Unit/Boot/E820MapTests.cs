@@ -1,6 +1,7 @@
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Machine;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

@@ -5,6 +5,7 @@ using PSVmm.Engine.Boot.Linux;
 using PSVmm.Engine.Machine;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

@@ -6,6 +6,7 @@ using PSVmm.Engine.Machine;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
 using static PSVmm.Tests.Boot.SyntheticKernels;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

@@ -2,6 +2,7 @@ using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Machine;
 using Xunit;
 using static PSVmm.Engine.Kvm.Cpuid.CpuidBits;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Kvm;
 

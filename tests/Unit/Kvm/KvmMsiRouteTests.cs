@@ -2,6 +2,7 @@ using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Machine;
 using PSVmm.Tests.Machine;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Kvm;
 

@@ -2,6 +2,7 @@ using PSVmm.Engine.Machine;
 using Tmds.Linux;
 using Xunit;
 using static Tmds.Linux.LibC;
+using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Machine;
 

@@ -1,6 +1,7 @@
 using PSVmm.Engine.Kvm.Emulation;
 using PSVmm.Engine.Machine;
 using static PSVmm.Tests.Machine.Asm32;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Machine;
 

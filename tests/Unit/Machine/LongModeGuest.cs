@@ -1,6 +1,7 @@
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Machine;
 

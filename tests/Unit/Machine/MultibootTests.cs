@@ -4,6 +4,7 @@ using PSVmm.Engine.Boot;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Machine;
 

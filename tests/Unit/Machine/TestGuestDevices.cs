@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Machine;
 

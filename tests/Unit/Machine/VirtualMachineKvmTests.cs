@@ -3,6 +3,7 @@ using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Machine;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Machine;
 

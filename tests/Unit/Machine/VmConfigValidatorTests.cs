@@ -1,5 +1,6 @@
 using PSVmm.Engine.Machine;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Machine;
 

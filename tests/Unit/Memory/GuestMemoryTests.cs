@@ -1,6 +1,7 @@
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
 using Xunit;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Memory;
 

@@ -4,6 +4,7 @@ using PSVmm.Engine.Pci;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
 using static PSVmm.Engine.Pci.PciConfigRegisters;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Pci;
 

@@ -5,6 +5,7 @@ using PSVmm.Engine.Pci.Msix;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
 using static PSVmm.Engine.Pci.PciConfigRegisters;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Pci;
 

@@ -1,5 +1,6 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.TestDoubles;
 
@@ -184,7 +185,7 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
     private unsafe void RingInnerEventFd()
     {
         ulong one = 1;
-        PSVmm.Engine.Devices.Block.Backend.Native.LibC.write(_inner.CompletionEventFd, &one, sizeof(ulong));
+        PSVmm.Engine.Native.LibCShim.write(_inner.CompletionEventFd, &one, sizeof(ulong));
     }
 
     private sealed class Rule(Func<BlockIoRequest, bool> match, int errno, int times)

@@ -1,5 +1,6 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.TestDoubles;
 
@@ -89,12 +90,12 @@ public sealed unsafe class MemoryBlockBackend : IBlockBackend
 
         if (request.Kind != BlockIoKind.Read && ReadOnly)
         {
-            return -BlockErrno.EROFS;
+            return -Errno.EROFS;
         }
 
         if (request.Offset < 0 || request.Length < 0 || request.Offset > Size - request.Length)
         {
-            return -BlockErrno.EINVAL;
+            return -Errno.EINVAL;
         }
 
         long at = request.Offset;

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using static PSVmm.Engine.Boot.Acpi.AmlWriter;
 
 namespace PSVmm.Engine.Boot.Acpi;

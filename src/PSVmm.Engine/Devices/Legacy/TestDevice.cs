@@ -1,12 +1,13 @@
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Interrupts;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Devices.Legacy;
 
 /// <summary>
 /// The device PSVmm's own test guests use (the role of QEMU's pc-testdev and isa-debug-exit).
 /// The register map below is a contract with tests/guest; keep it exactly.
-/// <para><b>Ports</b> (base <see cref="Machine.MemoryLayout.TestDevicePort"/> = 0xF0, <see cref="PortCount"/> = 8).
+/// <para><b>Ports</b> (base <see cref="Platform.MemoryLayout.TestDevicePort"/> = 0xF0, <see cref="PortCount"/> = 8).
 /// An access of any width is handled one byte per port, little-endian, as an ISA bus splits it:</para>
 /// <list type="table">
 /// <item><term>0xF0-0xF3</term><description>32-bit scratch register; reads return what was last written (initially 0).</description></item>
@@ -15,7 +16,7 @@ namespace PSVmm.Engine.Devices.Legacy;
 /// (<see cref="RequestShutdown"/>), else 0.</description></item>
 /// <item><term>0xF5-0xF7</term><description>read 0, writes ignored.</description></item>
 /// </list>
-/// <para><b>MMIO page</b> (<see cref="Machine.MemoryLayout.TestDeviceMmioAddress"/>, 4 KiB), 32-bit little-endian registers:</para>
+/// <para><b>MMIO page</b> (<see cref="Platform.MemoryLayout.TestDeviceMmioAddress"/>, 4 KiB), 32-bit little-endian registers:</para>
 /// <list type="table">
 /// <item><term>0x00 R</term><description>signature 0x4D565350 ("PSVM" in memory order)</description></item>
 /// <item><term>0x04 RW</term><description>scratch</description></item>

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using static PSVmm.Engine.Kvm.Cpuid.CpuidBits;
 
 namespace PSVmm.Engine.Kvm.Cpuid;

@@ -13,7 +13,7 @@ internal static class IndirectTable
     public static int CheckReference(RingMemory ring, ulong features, ushort flags, ulong address, uint length,
         int positionInChain, bool mayFollowDirect, int maxEntries)
     {
-        if (!VirtioFeatures.Has(features, VirtioFeatures.IndirectDesc))
+        if (!RingFeatures.Has(features, RingFeatures.IndirectDescBit))
         {
             throw new VirtqueueException(VirtqueueErrorReason.IndirectNotNegotiated,
                 "VIRTQ_DESC_F_INDIRECT without VIRTIO_F_INDIRECT_DESC");

@@ -23,7 +23,7 @@ internal abstract class Ring
 
     protected int MaxIndirectEntries { get; }
 
-    protected bool EventIdx => VirtioFeatures.Has(Features, VirtioFeatures.EventIdx);
+    protected bool EventIdx => RingFeatures.Has(Features, RingFeatures.EventIdxBit);
 
     public bool GuestNotificationsEnabled { get; protected set; } = true;
 

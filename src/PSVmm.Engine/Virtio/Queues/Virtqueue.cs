@@ -96,7 +96,7 @@ public sealed class Virtqueue : IVirtqueue
     }
 
     private static VirtqueueFormat FormatOf(ulong features) =>
-        VirtioFeatures.Has(features, VirtioFeatures.RingPacked) ? VirtqueueFormat.Packed : VirtqueueFormat.Split;
+        RingFeatures.Has(features, RingFeatures.RingPackedBit) ? VirtqueueFormat.Packed : VirtqueueFormat.Split;
 
     public void Enable(ulong negotiatedFeatures)
     {

@@ -7,6 +7,7 @@ using PSVmm.Engine.Virtio.Transport;
 using PSVmm.Tests.Pci;
 using static PSVmm.Engine.Pci.PciConfigRegisters;
 using static PSVmm.Engine.Virtio.Transport.VirtioPciCommonConfig;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Virtio.Transport;
 

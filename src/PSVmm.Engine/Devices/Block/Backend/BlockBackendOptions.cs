@@ -1,3 +1,5 @@
+using PSVmm.Engine.Devices.Block.Backend.Engines;
+
 namespace PSVmm.Engine.Devices.Block.Backend;
 
 /// <summary>How to open an image. Plain data.</summary>

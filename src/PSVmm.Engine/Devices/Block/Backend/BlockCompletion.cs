@@ -1,9 +1,11 @@
+using PSVmm.Engine.Native;
+
 namespace PSVmm.Engine.Devices.Block.Backend;
 
 /// <summary>
 /// The outcome of one <see cref="BlockIoRequest"/>: <see cref="Result"/> is the number of bytes
 /// transferred (the whole request: short transfers are continued by the backend), or a negative
-/// errno (see <see cref="BlockErrno"/>).
+/// errno (see <see cref="Errno"/>).
 /// </summary>
 public readonly record struct BlockCompletion(ulong UserData, BlockIoKind Kind, long Result)
 {
@@ -13,5 +15,5 @@ public readonly record struct BlockCompletion(ulong UserData, BlockIoKind Kind, 
     public int Errno => Result < 0 ? (int)-Result : 0;
 
     public override string ToString() =>
-        Succeeded ? $"{Kind} #{UserData}: {Result} bytes" : $"{Kind} #{UserData}: errno {Errno} ({BlockErrno.Describe(Errno)})";
+        Succeeded ? $"{Kind} #{UserData}: {Result} bytes" : $"{Kind} #{UserData}: errno {Errno} ({Native.Errno.Describe(Errno)})";
 }

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -8,29 +8,29 @@ internal static class ImageFile
     /// <summary>Opens the image (O_RDONLY or O_RDWR, O_DIRECT for cache mode None); errors become exceptions that say what to do.</summary>
     public static int Open(BlockBackendOptions options)
     {
-        int flags = (options.ReadOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC;
+        int flags = (options.ReadOnly ? LibCShim.O_RDONLY : LibCShim.O_RDWR) | LibCShim.O_CLOEXEC;
         if (options.CacheMode == BlockCacheMode.None)
         {
-            flags |= LibC.O_DIRECT;
+            flags |= LibCShim.O_DIRECT;
         }
 
-        int fd = LibC.open(options.Path, flags, 0);
+        int fd = LibCShim.open(options.Path, flags, 0);
         if (fd >= 0)
         {
             return fd;
         }
 
-        int errno = LibC.LastErrno;
+        int errno = LibCShim.LastErrno;
         string path = options.Path;
         throw errno switch
         {
             2 => new FileNotFoundException($"The disk image '{path}' does not exist.", path),
-            BlockErrno.EACCES or BlockErrno.EPERM => new UnauthorizedAccessException(
+            Errno.EACCES or Errno.EPERM => new UnauthorizedAccessException(
                 $"No permission to open the disk image '{path}'{(options.ReadOnly ? "" : " for writing; try -ReadOnly")}."),
-            BlockErrno.EROFS => new IOException($"The disk image '{path}' is on a read-only file system; open it with -ReadOnly."),
-            BlockErrno.EINVAL when options.CacheMode == BlockCacheMode.None => new IOException(
+            Errno.EROFS => new IOException($"The disk image '{path}' is on a read-only file system; open it with -ReadOnly."),
+            Errno.EINVAL when options.CacheMode == BlockCacheMode.None => new IOException(
                 $"The file system of '{path}' does not support O_DIRECT (cache mode None); use cache mode Writeback."),
-            _ => new IOException($"Opening the disk image '{path}' failed: {BlockErrno.Describe(errno)}."),
+            _ => new IOException($"Opening the disk image '{path}' failed: {Errno.Describe(errno)}."),
         };
     }
 }

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -14,32 +14,32 @@ internal readonly record struct ImageGeometry(long Size, bool IsBlockDevice, int
     public static unsafe ImageGeometry Probe(int fd, string path)
     {
         var sx = default(Statx);
-        if (LibC.statx(fd, "", LibC.AT_EMPTY_PATH, LibC.STATX_TYPE | LibC.STATX_SIZE | LibC.STATX_DIOALIGN, &sx) < 0)
+        if (LibCShim.statx(fd, "", LibCShim.AT_EMPTY_PATH, LibCShim.STATX_TYPE | LibCShim.STATX_SIZE | LibCShim.STATX_DIOALIGN, &sx) < 0)
         {
-            throw new IOException($"statx on '{path}' failed: {BlockErrno.Describe(LibC.LastErrno)}.");
+            throw new IOException($"statx on '{path}' failed: {Errno.Describe(LibCShim.LastErrno)}.");
         }
 
-        uint type = sx.Mode & LibC.S_IFMT;
-        if (type == LibC.S_IFBLK)
+        uint type = sx.Mode & LibCShim.S_IFMT;
+        if (type == LibCShim.S_IFBLK)
         {
             ulong bytes;
             int sector;
-            if (LibC.ioctl(fd, LibC.BLKGETSIZE64, &bytes) < 0 || LibC.ioctl(fd, LibC.BLKSSZGET, &sector) < 0)
+            if (LibCShim.ioctl(fd, LibCShim.BLKGETSIZE64, &bytes) < 0 || LibCShim.ioctl(fd, LibCShim.BLKSSZGET, &sector) < 0)
             {
-                throw new IOException($"Querying the block device '{path}' failed: {BlockErrno.Describe(LibC.LastErrno)}.");
+                throw new IOException($"Querying the block device '{path}' failed: {Errno.Describe(LibCShim.LastErrno)}.");
             }
 
             // A device's logical block size is what O_DIRECT requires of offsets, lengths and (safely) addresses.
             return new ImageGeometry((long)bytes, true, sector, sector, sector);
         }
 
-        if (type != LibC.S_IFREG)
+        if (type != LibCShim.S_IFREG)
         {
             throw new IOException($"'{path}' is neither a regular file nor a block device.");
         }
 
         // STATX_DIOALIGN (Linux 6.1): zero alignments mean the file does not support O_DIRECT.
-        bool known = (sx.Mask & LibC.STATX_DIOALIGN) != 0 && sx.DioOffsetAlign != 0;
+        bool known = (sx.Mask & LibCShim.STATX_DIOALIGN) != 0 && sx.DioOffsetAlign != 0;
         int offsetAlign = known ? (int)sx.DioOffsetAlign : FallbackDirectAlign;
         int memoryAlign = known ? (int)Math.Max(sx.DioMemAlign, 1) : FallbackDirectAlign;
         return new ImageGeometry((long)sx.Size, false, FileSectorSize, offsetAlign, memoryAlign);

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -16,33 +16,33 @@ internal static unsafe class ImageLock
     {
         var request = new Flock
         {
-            Type = readOnly ? LibC.F_RDLCK : LibC.F_WRLCK,
+            Type = readOnly ? LibCShim.F_RDLCK : LibCShim.F_WRLCK,
             Whence = 0,
             Start = 0,
             Length = 0, // to the end of the file, however it grows
             Pid = 0,
         };
 
-        while (LibC.fcntl(fd, LibC.F_OFD_SETLK, &request) < 0)
+        while (LibCShim.fcntl(fd, LibCShim.F_OFD_SETLK, &request) < 0)
         {
-            int errno = LibC.LastErrno;
-            if (errno == BlockErrno.EINTR)
+            int errno = LibCShim.LastErrno;
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno is BlockErrno.EAGAIN or BlockErrno.EACCES)
+            if (errno is Errno.EAGAIN or Errno.EACCES)
             {
                 throw new BlockImageLockedException(path, readOnly);
             }
 
-            if (errno == BlockErrno.EINVAL)
+            if (errno == Errno.EINVAL)
             {
                 // Kernel or filesystem without OFD locks (pre-3.15, some FUSE): run unguarded, as QEMU does.
                 return;
             }
 
-            throw new IOException($"Locking the disk image '{path}' failed: {BlockErrno.Describe(errno)}.");
+            throw new IOException($"Locking the disk image '{path}' failed: {Errno.Describe(errno)}.");
         }
     }
 }

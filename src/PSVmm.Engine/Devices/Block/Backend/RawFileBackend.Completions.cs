@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -17,7 +18,7 @@ public sealed unsafe partial class RawFileBackend
             return;
         }
 
-        if (result is -BlockErrno.EINTR or -BlockErrno.EAGAIN)
+        if (result is -Errno.EINTR or -Errno.EAGAIN)
         {
             Start(io);
             return;
@@ -32,10 +33,10 @@ public sealed unsafe partial class RawFileBackend
             case BlockIoKind.WriteZeroes when io.WritingZeroes:
                 ContinueZeroWrite(io, result);
                 break;
-            case BlockIoKind.WriteZeroes when result == -BlockErrno.EOPNOTSUPP:
+            case BlockIoKind.WriteZeroes when result == -Errno.EOPNOTSUPP:
                 StartZeroWrite(io);
                 break;
-            case BlockIoKind.Discard when result == -BlockErrno.EOPNOTSUPP:
+            case BlockIoKind.Discard when result == -Errno.EOPNOTSUPP:
                 Finish(io, io.Request.Length); // discard is only a hint (virtio 1.2 §5.2.6.2)
                 break;
             default:
@@ -56,7 +57,7 @@ public sealed unsafe partial class RawFileBackend
         {
             if (io.Request.Kind == BlockIoKind.Write)
             {
-                Finish(io, -BlockErrno.EIO); // a write that moves nothing would loop forever
+                Finish(io, -Errno.EIO); // a write that moves nothing would loop forever
                 return;
             }
 
@@ -89,7 +90,7 @@ public sealed unsafe partial class RawFileBackend
         }
         catch (OutOfMemoryException)
         {
-            Finish(io, -BlockErrno.ENOMEM);
+            Finish(io, -Errno.ENOMEM);
             return;
         }
 
@@ -101,7 +102,7 @@ public sealed unsafe partial class RawFileBackend
     {
         if (result <= 0)
         {
-            Finish(io, result < 0 ? result : -BlockErrno.EIO);
+            Finish(io, result < 0 ? result : -Errno.EIO);
             return;
         }
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -60,7 +60,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
         }
         catch
         {
-            LibC.close(fd);
+            LibCShim.close(fd);
             throw;
         }
     }
@@ -131,7 +131,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
             catch (OutOfMemoryException)
             {
                 io.Release();
-                CompleteLater(new BlockCompletion(request.UserData, request.Kind, -BlockErrno.ENOMEM));
+                CompleteLater(new BlockCompletion(request.UserData, request.Kind, -Errno.ENOMEM));
                 return;
             }
 
@@ -212,24 +212,24 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
 
         if (request.Kind != BlockIoKind.Read && ReadOnly)
         {
-            return BlockErrno.EROFS;
+            return Errno.EROFS;
         }
 
         if (request.Kind == BlockIoKind.Discard && !SupportsDiscard)
         {
-            return BlockErrno.EOPNOTSUPP;
+            return Errno.EOPNOTSUPP;
         }
 
         if (request.Offset < 0 || request.Length < 0 || request.Offset > Size - request.Length)
         {
-            return BlockErrno.EINVAL;
+            return Errno.EINVAL;
         }
 
         // O_DIRECT: the file range must be block aligned (the guest is told LogicalBlockSize).
         if (Direct && request.Kind is BlockIoKind.Read or BlockIoKind.Write
             && (request.Offset % LogicalBlockSize != 0 || request.Length % LogicalBlockSize != 0))
         {
-            return BlockErrno.EINVAL;
+            return Errno.EINVAL;
         }
 
         return 0;
@@ -252,15 +252,15 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
             case BlockIoKind.Discard:
                 _engine.Submit(_geometry.IsBlockDevice
                     ? IoOperation.BlockDiscard(_fd, request.Offset, request.Length, io.Token)
-                    : IoOperation.Fallocate(_fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, request.Offset, request.Length, io.Token));
+                    : IoOperation.Fallocate(_fd, LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE, request.Offset, request.Length, io.Token));
                 break;
             case BlockIoKind.WriteZeroes when io.WritingZeroes:
                 _engine.Submit(IoOperation.Writev(_fd, io.NextOffset, io.IovWindow, io.IovWindowCount, io.Token));
                 break;
             case BlockIoKind.WriteZeroes:
                 int mode = request.Unmap && _options.AllowDiscard
-                    ? LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE
-                    : LibC.FALLOC_FL_ZERO_RANGE | LibC.FALLOC_FL_KEEP_SIZE;
+                    ? LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE
+                    : LibCShim.FALLOC_FL_ZERO_RANGE | LibCShim.FALLOC_FL_KEEP_SIZE;
                 _engine.Submit(IoOperation.Fallocate(_fd, mode, request.Offset, request.Length, io.Token));
                 break;
         }
@@ -316,7 +316,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
                 _zeroBuffer = null;
             }
 
-            LibC.close(_fd);
+            LibCShim.close(_fd);
             _fd = -1;
         }
     }

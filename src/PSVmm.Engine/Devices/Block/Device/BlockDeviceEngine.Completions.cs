@@ -1,4 +1,6 @@
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.IoThreads;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Device;
 
@@ -73,7 +75,7 @@ public sealed partial class BlockDeviceEngine
         byte status = inFlight.Errno == 0 ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoError;
         if (status != VirtioBlkStatus.Ok)
         {
-            _log($"disk {Id}: {inFlight.Request.Type} at sector {inFlight.Request.Sector} failed: {BlockErrno.Describe(inFlight.Errno)}");
+            _log($"disk {Id}: {inFlight.Request.Type} at sector {inFlight.Request.Sector} failed: {Errno.Describe(inFlight.Errno)}");
         }
 
         uint written = status == VirtioBlkStatus.Ok && inFlight.Request.Type == VirtioBlkRequestType.In

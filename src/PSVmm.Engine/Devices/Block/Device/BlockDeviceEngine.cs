@@ -1,8 +1,9 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Virtio.Queues;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Device;
 
@@ -25,14 +26,14 @@ public sealed partial class BlockDeviceEngine : IDisposable
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
 
     private readonly IBlockBackend _backend;
-    private readonly IoThread _ioThread;
+    private readonly IIoThread _ioThread;
     private readonly byte[] _serial;
     private readonly BlockThrottle? _throttle;
     private readonly ThrottledQueue<InFlightRequest>? _throttled;
     private readonly BlockDeviceCounters _counters = new();
     private readonly Dictionary<ulong, InFlightRequest> _inFlight = new();   // IoThread only
     private readonly Action<string> _log;
-    private IoThreadSource? _completionSource;
+    private IDisposable? _completionSource;
     private Session? _session;                                               // IoThread only
     private IDisposable? _throttleTimer;
     private long _generation;
@@ -47,7 +48,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
     /// <param name="serial">The GET_ID answer, at most 20 bytes.</param>
     /// <param name="throttle">Rate limits, or null for none.</param>
     /// <param name="log">Where device errors are described; null: nowhere.</param>
-    public BlockDeviceEngine(string id, IBlockBackend backend, VirtioBlkConfig config, IoThread ioThread,
+    public BlockDeviceEngine(string id, IBlockBackend backend, VirtioBlkConfig config, IIoThread ioThread,
         ReadOnlySpan<byte> serial, bool readOnly, BlockThrottle? throttle = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -76,7 +77,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
 
     public bool ReadOnly { get; }
 
-    public IoThread IoThread => _ioThread;
+    public IIoThread IoThread => _ioThread;
 
     /// <summary>True after a fatal guest error until the next <see cref="Stop"/>.</summary>
     public bool IsBroken { get => _broken; private set => _broken = value; }
@@ -208,7 +209,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
                 break;
             }
 
-            Backend.Engines.EventFd.WaitReadable(_backend.CompletionEventFd, (int)Math.Min(left, 100));
+            Native.EventFd.WaitReadable(_backend.CompletionEventFd, (int)Math.Min(left, 100));
             OnBackendCompletions();
         }
     }

@@ -1,3 +1,5 @@
+using PSVmm.Engine.IoThreads;
+
 namespace PSVmm.Engine.Devices.Block.Throttle;
 
 /// <summary>

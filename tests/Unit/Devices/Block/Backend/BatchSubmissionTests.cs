@@ -2,6 +2,7 @@ using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -79,7 +80,7 @@ public sealed class BatchSubmissionTests
 
         var completions = WaitFor(backend, 3).OrderBy(c => c.UserData).ToList();
         AssertSucceeded(completions[0], 512);
-        Assert.Equal(BlockErrno.EINVAL, completions[1].Errno);
+        Assert.Equal(Errno.EINVAL, completions[1].Errno);
         AssertSucceeded(completions[2], 0);
     }
 }

@@ -3,6 +3,7 @@ using Xunit;
 using Xunit.Abstractions;
 using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

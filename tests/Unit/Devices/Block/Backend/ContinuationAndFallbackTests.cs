@@ -2,6 +2,7 @@ using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -33,8 +34,8 @@ public sealed class ContinuationAndFallbackTests
     }
 
     [Theory]
-    [InlineData(BlockErrno.EAGAIN)]
-    [InlineData(BlockErrno.EINTR)]
+    [InlineData(Errno.EAGAIN)]
+    [InlineData(Errno.EINTR)]
     public void Transient_errors_are_retried(int errno)
     {
         using var image = TempImage.CreatePatterned(1 << 16);
@@ -53,14 +54,14 @@ public sealed class ContinuationAndFallbackTests
     public void An_IO_error_fails_the_request_and_is_counted()
     {
         using var image = TempImage.CreatePatterned(1 << 16);
-        var engine = new ScriptedIoEngine { Override = _ => -BlockErrno.EIO };
+        var engine = new ScriptedIoEngine { Override = _ => -Errno.EIO };
         using var buffer = new NativeBuffer(512);
         using var backend = Open(image, engine);
 
         var completion = RunOne(backend, BlockIoRequest.Read(0, [buffer.Whole()], 1));
 
         Assert.False(completion.Succeeded);
-        Assert.Equal(BlockErrno.EIO, completion.Errno);
+        Assert.Equal(Errno.EIO, completion.Errno);
         Assert.Equal(new BlockKindStatistics(1, 0, 1), backend.GetStatistics().Read);
     }
 
@@ -72,7 +73,7 @@ public sealed class ContinuationAndFallbackTests
         using var buffer = new NativeBuffer(512);
         using var backend = Open(image, engine);
 
-        Assert.Equal(BlockErrno.EIO, RunOne(backend, BlockIoRequest.Write(0, [buffer.Whole()], 1)).Errno);
+        Assert.Equal(Errno.EIO, RunOne(backend, BlockIoRequest.Write(0, [buffer.Whole()], 1)).Errno);
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public sealed class ContinuationAndFallbackTests
         var engine = new ScriptedIoEngine
         {
             MaxBytesPerCall = 300_000,
-            Override = op => op.OpCode == IoOpCode.Fallocate ? -BlockErrno.EOPNOTSUPP : null,
+            Override = op => op.OpCode == IoOpCode.Fallocate ? -Errno.EOPNOTSUPP : null,
         };
         const long offset = 1000;
         const int length = (2 << 20) + 77;
@@ -142,7 +143,7 @@ public sealed class ContinuationAndFallbackTests
     public void A_discard_the_file_system_cannot_do_still_succeeds_because_discard_is_a_hint()
     {
         using var image = TempImage.CreatePatterned(1 << 16);
-        var engine = new ScriptedIoEngine { Override = _ => -BlockErrno.EOPNOTSUPP };
+        var engine = new ScriptedIoEngine { Override = _ => -Errno.EOPNOTSUPP };
         using var backend = Open(image, engine);
 
         AssertSucceeded(RunOne(backend, BlockIoRequest.Discard(0, 4096, 1)), 4096);
@@ -218,7 +219,7 @@ public sealed class ContinuationAndFallbackTests
         }
 
         Assert.Equal(1, maxDepth);
-        Assert.Equal(BlockErrno.EINVAL, seen.Single(c => c.UserData == 2).Errno);
+        Assert.Equal(Errno.EINVAL, seen.Single(c => c.UserData == 2).Errno);
     }
 
     [Theory]
@@ -255,7 +256,7 @@ public sealed class ContinuationAndFallbackTests
         using var image = TempImage.CreatePatterned(1 << 16);
         using var buffer = new NativeBuffer(4096);
         using var backend = RawFileBackend.Open(new BlockBackendOptions(image.Path) { Engine = BlockIoEngineKind.Auto },
-            _ => throw new IoUringUnavailableException("io_uring_setup", BlockErrno.ENOSYS));
+            _ => throw new IoUringUnavailableException("io_uring_setup", Errno.ENOSYS));
 
         Assert.Equal("threadpool", backend.EngineName);
         AssertSucceeded(RunOne(backend, BlockIoRequest.Read(0, [buffer.Whole()], 1)), 4096);
@@ -269,9 +270,9 @@ public sealed class ContinuationAndFallbackTests
 
         var ex = Assert.Throws<IoUringUnavailableException>(() => RawFileBackend.Open(
             new BlockBackendOptions(image.Path) { Engine = BlockIoEngineKind.IoUring },
-            _ => throw new IoUringUnavailableException("io_uring_setup", BlockErrno.EPERM)));
+            _ => throw new IoUringUnavailableException("io_uring_setup", Errno.EPERM)));
 
-        Assert.Equal(BlockErrno.EPERM, ex.Errno);
+        Assert.Equal(Errno.EPERM, ex.Errno);
         using var again = RawFileBackend.Open(new BlockBackendOptions(image.Path));
     }
 

@@ -1,6 +1,8 @@
 using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -82,7 +84,7 @@ public sealed class DirectIoTests
             BlockIoRequest.Read(100, [buffer.Segment(0, 512)], 1),
             BlockIoRequest.Write(0, [buffer.Segment(0, 100)], 2));
 
-        Assert.All(results, c => Assert.Equal(BlockErrno.EINVAL, c.Errno));
+        Assert.All(results, c => Assert.Equal(Errno.EINVAL, c.Errno));
         Assert.Equal(TempImage.PatternAt(0, 1), image.ReadRange(0, 1)[0]);
     }
 

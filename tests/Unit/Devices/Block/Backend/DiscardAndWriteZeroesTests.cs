@@ -1,6 +1,8 @@
 using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -69,7 +71,7 @@ public sealed class DiscardAndWriteZeroesTests
             Assert.False(backend.SupportsDiscard);
             Assert.True(backend.SupportsWriteZeroes);
             AssertSucceeded(RunOne(backend, BlockIoRequest.WriteZeroes(RangeOffset, RangeLength, unmap: true, 1)), RangeLength);
-            Assert.Equal(BlockErrno.EOPNOTSUPP, RunOne(backend, BlockIoRequest.Discard(0, 4096, 2)).Errno);
+            Assert.Equal(Errno.EOPNOTSUPP, RunOne(backend, BlockIoRequest.Discard(0, 4096, 2)).Errno);
         }
 
         AssertRangeZeroedAndNeighboursIntact(image);

@@ -1,7 +1,7 @@
 using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -39,7 +39,7 @@ public sealed unsafe class IoEngineTests
     public void Each_operation_kind_runs_against_a_real_fd(string name)
     {
         using var image = TempImage.CreatePatterned(65536, seed: 2);
-        int fd = LibC.open(image.Path, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        int fd = LibCShim.open(image.Path, LibCShim.O_RDWR | LibCShim.O_CLOEXEC, 0);
         Assert.True(fd >= 0);
         using var buffer = new NativeBuffer(4096);
         var iov = new Iovec { Base = buffer.Pointer, Length = 4096 };
@@ -54,7 +54,7 @@ public sealed unsafe class IoEngineTests
 
             engine.Submit(IoOperation.Writev(fd, 0, &iov, 1, 2));
             engine.Submit(IoOperation.Fdatasync(fd, 3));
-            engine.Submit(IoOperation.Fallocate(fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, 32768, 4096, 4));
+            engine.Submit(IoOperation.Fallocate(fd, LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE, 32768, 4096, 4));
             var rest = WaitFor(engine, 3);
             Assert.Equal(4096, rest.Results[2]);
             Assert.Equal(0, rest.Results[3]);
@@ -62,7 +62,7 @@ public sealed unsafe class IoEngineTests
         }
         finally
         {
-            LibC.close(fd);
+            LibCShim.close(fd);
         }
 
         Assert.Equal(image.ReadRange(8192, 4096), image.ReadRange(0, 4096));
@@ -81,8 +81,8 @@ public sealed unsafe class IoEngineTests
         engine.Submit(IoOperation.BlockDiscard(-1, 0, 512, 2));
 
         var sink = WaitFor(engine, 2);
-        Assert.Equal(-BlockErrno.EBADF, sink.Results[1]);
-        Assert.Equal(-BlockErrno.EBADF, sink.Results[2]);
+        Assert.Equal(-Errno.EBADF, sink.Results[1]);
+        Assert.Equal(-Errno.EBADF, sink.Results[2]);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed unsafe class IoEngineTests
 
         engine.Submit(new IoOperation((IoOpCode)99, 0, 0, null, 0, 0, 0, 7));
 
-        Assert.Equal(-BlockErrno.EINVAL, WaitFor(engine, 1).Results[7]);
+        Assert.Equal(-Errno.EINVAL, WaitFor(engine, 1).Results[7]);
         Assert.Null(engine.WorkerFailure);
     }
 
@@ -107,6 +107,6 @@ public sealed unsafe class IoEngineTests
         engine.Submit(IoOperation.Fdatasync(0, 9));
         engine.Drain(sink);
 
-        Assert.Equal(-BlockErrno.ECANCELED, sink.Results[9]);
+        Assert.Equal(-Errno.ECANCELED, sink.Results[9]);
     }
 }

@@ -1,6 +1,8 @@
 using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -129,7 +131,7 @@ public sealed class RawFileBackendReadWriteTests
             BlockIoRequest.Discard(offset, length, 3),
             BlockIoRequest.WriteZeroes(offset, length, unmap: false, 4));
 
-        Assert.All(results, c => Assert.Equal(BlockErrno.EINVAL, c.Errno));
+        Assert.All(results, c => Assert.Equal(Errno.EINVAL, c.Errno));
         var file = image.ReadAll();
         Assert.Equal(65536, file.Length);
         Assert.Equal(TempImage.PatternAt(65535, 1), file[65535]);

@@ -2,6 +2,7 @@ using Xunit;
 using Xunit.Abstractions;
 using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -26,9 +27,9 @@ public sealed class ReadOnlyBackendTests(ITestOutputHelper output)
                 BlockIoRequest.Read(4096, [buffer.Whole()], 4),
                 BlockIoRequest.Flush(5));
 
-            Assert.Equal(BlockErrno.EROFS, results[0].Errno);
-            Assert.Equal(BlockErrno.EROFS, results[1].Errno);
-            Assert.Equal(BlockErrno.EROFS, results[2].Errno);
+            Assert.Equal(Errno.EROFS, results[0].Errno);
+            Assert.Equal(Errno.EROFS, results[1].Errno);
+            Assert.Equal(Errno.EROFS, results[2].Errno);
             AssertSucceeded(results[3], 4096);
             AssertSucceeded(results[4], 0);
             Assert.Equal(before[4096..8192], buffer.Span.ToArray());

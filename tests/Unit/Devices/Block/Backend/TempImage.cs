@@ -1,5 +1,5 @@
 using Xunit;
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -73,7 +73,7 @@ internal sealed class TempImage : IDisposable
     public unsafe long AllocatedBlocks()
     {
         var sx = default(Statx);
-        Assert.Equal(0, LibC.statx(LibC.AT_FDCWD, Path, 0, LibC.STATX_BLOCKS, &sx));
+        Assert.Equal(0, LibCShim.statx(LibCShim.AT_FDCWD, Path, 0, LibCShim.STATX_BLOCKS, &sx));
         return (long)sx.Blocks;
     }
 

@@ -2,6 +2,8 @@ using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Tests.TestDoubles;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
+using PSVmm.Engine.Native;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -13,14 +15,14 @@ public sealed class TestDoubleBackendTests
         using var image = TempImage.CreatePatterned(1 << 16);
         using var buffer = new NativeBuffer(512);
         using var backend = new FaultInjectingBlockBackend(RawFileBackend.Open(new BlockBackendOptions(image.Path)))
-            .FailWhen(r => r.Kind == BlockIoKind.Write && r.Offset == 1024, BlockErrno.ENOSPC, times: 1);
+            .FailWhen(r => r.Kind == BlockIoKind.Write && r.Offset == 1024, Errno.ENOSPC, times: 1);
 
         var results = Run(backend,
             BlockIoRequest.Write(1024, [buffer.Whole()], 1),
             BlockIoRequest.Write(2048, [buffer.Whole()], 2),
             BlockIoRequest.Write(1024, [buffer.Whole()], 3));
 
-        Assert.Equal(BlockErrno.ENOSPC, results[0].Errno);
+        Assert.Equal(Errno.ENOSPC, results[0].Errno);
         AssertSucceeded(results[1], 512);
         AssertSucceeded(results[2], 512);
         Assert.Equal(new BlockKindStatistics(3, 1024, 1), backend.GetStatistics().Write);
@@ -69,7 +71,7 @@ public sealed class TestDoubleBackendTests
         AssertSucceeded(results[2], 512);
         Assert.All(disk.Data.Slice(1024, 512).ToArray(), b => Assert.Equal(0, b));
         Assert.Equal(data[..512], disk.Data.Slice(512, 512).ToArray());
-        Assert.Equal(BlockErrno.EINVAL, results[3].Errno);
+        Assert.Equal(Errno.EINVAL, results[3].Errno);
         Assert.Equal(1, disk.Flushes);
     }
 }

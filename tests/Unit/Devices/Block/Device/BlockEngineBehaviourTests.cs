@@ -5,6 +5,7 @@ using PSVmm.Engine.Virtio;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 
@@ -29,7 +30,7 @@ public sealed class BlockEngineBehaviourTests
     {
         var faults = new FaultInjectingBlockBackend(Disk());
         using var rig = new BlockRig(faults);
-        faults.FailNext(BlockIoKind.Read, BlockErrno.EIO).FailNext(BlockIoKind.Write, BlockErrno.ENOSPC).FailNext(BlockIoKind.Flush, BlockErrno.EIO);
+        faults.FailNext(BlockIoKind.Read, Errno.EIO).FailNext(BlockIoKind.Write, Errno.ENOSPC).FailNext(BlockIoKind.Flush, Errno.EIO);
 
         var read = rig.AddRead(0, 0, 512);
         Assert.Equal(1u, rig.Run(read));
@@ -57,7 +58,7 @@ public sealed class BlockEngineBehaviourTests
     {
         var faults = new FaultInjectingBlockBackend(Disk());
         using var rig = new BlockRig(faults);
-        faults.FailWhen(r => r.Kind == BlockIoKind.Discard && r.Offset == 8 * 512, BlockErrno.EIO);
+        faults.FailWhen(r => r.Kind == BlockIoKind.Discard && r.Offset == 8 * 512, Errno.EIO);
         var discard = rig.AddRanges(0, T.Discard, (0, 8, 0), (8, 8, 0), (16, 8, 0));
         rig.Run(discard);
         Assert.Equal(VirtioBlkStatus.IoError, rig.ReadStatus(discard.Status));

@@ -4,6 +4,7 @@ using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Machine;
 using PSVmm.Tests.Devices.Block.Backend;
 using PSVmm.Tests.TestDoubles;
+using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

@@ -6,6 +6,7 @@ using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
+using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

@@ -10,6 +10,7 @@ using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
+using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

@@ -3,6 +3,7 @@ using Xunit;
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio;
@@ -12,6 +13,8 @@ using PSVmm.Tests.Virtio.Queues;
 using PSVmm.Tests.Virtio.Transport;
 using F = PSVmm.Engine.Devices.Block.VirtioBlkFeatures;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
+using PSVmm.Engine.IoThreads;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 
@@ -282,7 +285,7 @@ public sealed class VirtioBlockPciTests : IDisposable
     public void An_ioeventfd_on_the_IoThread_delivers_notifications_without_the_BAR()
     {
         Initialise();
-        using var doorbell = new PSVmm.Engine.Devices.Block.Backend.Engines.EventFd();
+        using var doorbell = new PSVmm.Engine.Native.EventFd();
         using var source = _ioThread.AddEventFd(doorbell.Fd, () => _transport.DeliverNotify(0));
 
         var (_, status) = AddRequest(0, T.In, 2, 512, dataWritable: true);

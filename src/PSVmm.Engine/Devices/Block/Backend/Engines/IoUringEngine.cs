@@ -1,4 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -45,7 +45,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
             int efd = eventFd.Fd;
             if (IoUringAbi.Register(rings.Fd, IoUringAbi.IORING_REGISTER_EVENTFD, &efd, 1) < 0)
             {
-                int errno = LibC.LastErrno;
+                int errno = LibCShim.LastErrno;
                 rings.Dispose();
                 throw new IoUringUnavailableException("IORING_REGISTER_EVENTFD", errno);
             }
@@ -65,7 +65,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         {
             if (_disposed)
             {
-                Synthesize(operation.Token, -BlockErrno.ECANCELED);
+                Synthesize(operation.Token, -Errno.ECANCELED);
                 return;
             }
 
@@ -229,13 +229,13 @@ internal sealed unsafe class IoUringEngine : IIoEngine
                 continue;
             }
 
-            int errno = submitted < 0 ? LibC.LastErrno : BlockErrno.EAGAIN;
-            if (errno == BlockErrno.EINTR)
+            int errno = submitted < 0 ? LibCShim.LastErrno : Errno.EAGAIN;
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno is BlockErrno.EAGAIN or BlockErrno.EBUSY)
+            if (errno is Errno.EAGAIN or Errno.EBUSY)
             {
                 // The kernel is short of resources or completions: retry on the next Drain.
                 _eventFd.Signal();

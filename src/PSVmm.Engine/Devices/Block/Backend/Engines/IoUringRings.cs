@@ -1,4 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -30,7 +30,7 @@ internal sealed unsafe class IoUringRings : IDisposable
         int fd = IoUringAbi.Setup(entries, &p);
         if (fd < 0)
         {
-            throw new IoUringUnavailableException("io_uring_setup", LibC.LastErrno);
+            throw new IoUringUnavailableException("io_uring_setup", LibCShim.LastErrno);
         }
 
         var rings = new IoUringRings { Fd = fd };
@@ -75,11 +75,11 @@ internal sealed unsafe class IoUringRings : IDisposable
 
     private byte* MapRegion(nuint size, long offset, string what)
     {
-        void* address = LibC.mmap(null, size, IoUringAbi.PROT_READ | IoUringAbi.PROT_WRITE,
+        void* address = LibCShim.mmap(null, size, IoUringAbi.PROT_READ | IoUringAbi.PROT_WRITE,
             IoUringAbi.MAP_SHARED | IoUringAbi.MAP_POPULATE, Fd, offset);
         if (address == (void*)-1)
         {
-            throw new IoUringUnavailableException($"mmap of the {what}", LibC.LastErrno);
+            throw new IoUringUnavailableException($"mmap of the {what}", LibCShim.LastErrno);
         }
 
         return (byte*)address;
@@ -89,24 +89,24 @@ internal sealed unsafe class IoUringRings : IDisposable
     {
         if (Sqes != null)
         {
-            LibC.munmap(Sqes, _sqesSize);
+            LibCShim.munmap(Sqes, _sqesSize);
             Sqes = null;
         }
 
         if (_cqRing != null && _cqRing != _sqRing)
         {
-            LibC.munmap(_cqRing, _cqRingSize);
+            LibCShim.munmap(_cqRing, _cqRingSize);
         }
 
         if (_sqRing != null)
         {
-            LibC.munmap(_sqRing, _sqRingSize);
+            LibCShim.munmap(_sqRing, _sqRingSize);
         }
 
         _sqRing = _cqRing = null;
         if (Fd >= 0)
         {
-            LibC.close(Fd);
+            LibCShim.close(Fd);
             Fd = -1;
         }
     }

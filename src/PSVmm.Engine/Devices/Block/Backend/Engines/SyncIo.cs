@@ -1,4 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -10,7 +10,7 @@ internal static unsafe class SyncIo
     {
         if (!Enum.IsDefined(op.OpCode))
         {
-            return -BlockErrno.EINVAL;
+            return -Errno.EINVAL;
         }
 
         while (true)
@@ -21,8 +21,8 @@ internal static unsafe class SyncIo
                 return result;
             }
 
-            int errno = LibC.LastErrno;
-            if (errno != BlockErrno.EINTR)
+            int errno = LibCShim.LastErrno;
+            if (errno != Errno.EINTR)
             {
                 return -errno;
             }
@@ -34,18 +34,18 @@ internal static unsafe class SyncIo
         switch (op.OpCode)
         {
             case IoOpCode.Readv:
-                return LibC.preadv(op.Fd, op.Iov, op.IovCount, op.Offset);
+                return LibCShim.preadv(op.Fd, op.Iov, op.IovCount, op.Offset);
             case IoOpCode.Writev:
-                return LibC.pwritev(op.Fd, op.Iov, op.IovCount, op.Offset);
+                return LibCShim.pwritev(op.Fd, op.Iov, op.IovCount, op.Offset);
             case IoOpCode.Fdatasync:
-                return LibC.fdatasync(op.Fd);
+                return LibCShim.fdatasync(op.Fd);
             case IoOpCode.Fallocate:
-                return LibC.fallocate(op.Fd, op.FallocateMode, op.Offset, op.Length);
+                return LibCShim.fallocate(op.Fd, op.FallocateMode, op.Offset, op.Length);
             case IoOpCode.BlockDiscard:
                 ulong* range = stackalloc ulong[2];
                 range[0] = (ulong)op.Offset;
                 range[1] = (ulong)op.Length;
-                return LibC.ioctl(op.Fd, LibC.BLKDISCARD, range);
+                return LibCShim.ioctl(op.Fd, LibCShim.BLKDISCARD, range);
             default:
                 throw new InvalidOperationException($"Unknown operation {op.OpCode}.");
         }

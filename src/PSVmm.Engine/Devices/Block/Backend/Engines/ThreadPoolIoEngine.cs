@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -41,7 +42,7 @@ internal sealed class ThreadPoolIoEngine : IIoEngine
     {
         if (!TryAdd(operation))
         {
-            Complete(operation.Token, -BlockErrno.ECANCELED);
+            Complete(operation.Token, -Errno.ECANCELED);
         }
     }
 
@@ -96,7 +97,7 @@ internal sealed class ThreadPoolIoEngine : IIoEngine
                 catch (Exception ex)
                 {
                     Volatile.Write(ref _workerFailure, ex);
-                    result = -BlockErrno.EIO;
+                    result = -Errno.EIO;
                 }
 
                 Complete(op.Token, result);

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PSVmm.Engine.Devices.Block.Backend.Native;
+namespace PSVmm.Engine.Native;
 
 /// <summary>struct iovec (sys/uio.h): one contiguous buffer of a scatter list.</summary>
 [StructLayout(LayoutKind.Sequential)]

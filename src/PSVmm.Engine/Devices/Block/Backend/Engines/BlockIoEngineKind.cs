@@ -1,4 +1,4 @@
-namespace PSVmm.Engine.Devices.Block.Backend;
+namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
 /// <summary>Which asynchronous I/O mechanism a backend uses.</summary>
 public enum BlockIoEngineKind

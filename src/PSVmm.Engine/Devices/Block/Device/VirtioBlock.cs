@@ -1,11 +1,11 @@
+using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
-using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Devices.Block.Throttle;
-using PSVmm.Engine.Machine;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 
-namespace PSVmm.Engine.Devices.Block;
+namespace PSVmm.Engine.Devices.Block.Device;
 
 /// <summary>
 /// A virtio-blk device (virtio 1.2 §5.2) for any virtio transport: it declares the block device
@@ -23,7 +23,7 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
     /// <param name="ioThread">Where the disk's requests are served; may be shared with other devices.</param>
     /// <param name="time">The throttle's clock (tests); null: the system clock.</param>
     /// <param name="log">Where device errors are described (refused requests, broken rings).</param>
-    public VirtioBlock(BlockDeviceOptions options, IBlockBackend backend, IoThread ioThread, bool ownsBackend = true,
+    public VirtioBlock(BlockDeviceOptions options, IBlockBackend backend, IIoThread ioThread, bool ownsBackend = true,
         TimeProvider? time = null, Action<string>? log = null)
         : base(VirtioDeviceType.Block, Checked(options, backend).NumQueues, (ushort)options.QueueSize,
             VirtioBlkSetup.OfferedFeatures(options, backend), VirtioBlkConfig.Size)
@@ -39,7 +39,7 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
     }
 
     /// <summary>Opens the image the options name (RawFileBackend) and creates the device owning it.</summary>
-    public static VirtioBlock Open(BlockDeviceOptions options, IoThread ioThread, Action<string>? log = null)
+    public static VirtioBlock Open(BlockDeviceOptions options, IIoThread ioThread, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.EnsureValid();

@@ -1,7 +1,7 @@
-namespace PSVmm.Engine.Devices.Block.Backend;
+namespace PSVmm.Engine.Native;
 
-/// <summary>Linux errno values (asm-generic/errno-base.h, errno.h) the block backend produces or reacts to.</summary>
-public static class BlockErrno
+/// <summary>Linux errno values (asm-generic/errno-base.h, errno.h) the engine produces or reacts to.</summary>
+public static class Errno
 {
     public const int EPERM = 1;
     public const int EINTR = 4;

@@ -1,4 +1,6 @@
-namespace PSVmm.Engine.Machine;
+using PSVmm.Engine.Memory;
+
+namespace PSVmm.Engine.Platform;
 
 /// <summary>
 /// The fixed guest-physical layout of an x86_64 PSVmm machine. RAM fills [0, 3 GiB) and resumes
@@ -65,14 +67,14 @@ public static class MemoryLayout
     }
 
     /// <summary>The RAM regions for a machine of <paramref name="memoryBytes"/> bytes.</summary>
-    public static IReadOnlyList<Memory.GuestRegion> RamRegions(ulong memoryBytes)
+    public static IReadOnlyList<GuestRegion> RamRegions(ulong memoryBytes)
     {
         if (memoryBytes <= MmioHoleStart)
-            return [new Memory.GuestRegion(0, memoryBytes)];
+            return [new GuestRegion(0, memoryBytes)];
         return
         [
-            new Memory.GuestRegion(0, MmioHoleStart),
-            new Memory.GuestRegion(HighRamStart, memoryBytes - MmioHoleStart),
+            new GuestRegion(0, MmioHoleStart),
+            new GuestRegion(HighRamStart, memoryBytes - MmioHoleStart),
         ];
     }
 }

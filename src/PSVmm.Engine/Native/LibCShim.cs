@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace PSVmm.Engine.Devices.Block.Backend.Native;
+namespace PSVmm.Engine.Native;
 
 /// <summary>
 /// The libc calls the block backend makes. Every call sets the P/Invoke last error, read with
 /// <see cref="LastErrno"/> right after a failing call (never after another P/Invoke).
 /// </summary>
-internal static unsafe class LibC
+internal static unsafe class LibCShim
 {
     private const string Lib = "libc";
 

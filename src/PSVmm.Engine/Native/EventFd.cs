@@ -1,6 +1,4 @@
-using PSVmm.Engine.Devices.Block.Backend.Native;
-
-namespace PSVmm.Engine.Devices.Block.Backend.Engines;
+namespace PSVmm.Engine.Native;
 
 /// <summary>A non-blocking, close-on-exec eventfd used as a completion doorbell.</summary>
 internal sealed unsafe class EventFd : IDisposable
@@ -9,10 +7,10 @@ internal sealed unsafe class EventFd : IDisposable
 
     public EventFd()
     {
-        _fd = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+        _fd = LibCShim.eventfd(0, LibCShim.EFD_NONBLOCK | LibCShim.EFD_CLOEXEC);
         if (_fd < 0)
         {
-            throw new IOException($"eventfd failed: {BlockErrno.Describe(LibC.LastErrno)}");
+            throw new IOException($"eventfd failed: {Errno.Describe(LibCShim.LastErrno)}");
         }
     }
 
@@ -21,14 +19,14 @@ internal sealed unsafe class EventFd : IDisposable
     public void Signal()
     {
         ulong one = 1;
-        LibC.write(_fd, &one, sizeof(ulong));
+        LibCShim.write(_fd, &one, sizeof(ulong));
     }
 
     /// <summary>Resets the counter to zero; returns false when it already was.</summary>
     public bool Reset()
     {
         ulong value;
-        return LibC.read(_fd, &value, sizeof(ulong)) == sizeof(ulong);
+        return LibCShim.read(_fd, &value, sizeof(ulong)) == sizeof(ulong);
     }
 
     /// <summary>Waits until the eventfd is readable or the timeout passes.</summary>
@@ -36,8 +34,8 @@ internal sealed unsafe class EventFd : IDisposable
 
     public static bool WaitReadable(int fd, int timeoutMs)
     {
-        var pfd = new PollFd { Fd = fd, Events = LibC.POLLIN };
-        return LibC.poll(&pfd, 1, timeoutMs) > 0 && (pfd.Revents & LibC.POLLIN) != 0;
+        var pfd = new PollFd { Fd = fd, Events = LibCShim.POLLIN };
+        return LibCShim.poll(&pfd, 1, timeoutMs) > 0 && (pfd.Revents & LibCShim.POLLIN) != 0;
     }
 
     public void Dispose()
@@ -45,7 +43,7 @@ internal sealed unsafe class EventFd : IDisposable
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
-            LibC.close(fd);
+            LibCShim.close(fd);
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 
-namespace PSVmm.Engine.Machine;
+namespace PSVmm.Engine.IoThreads;
 
 /// <summary>
 /// A named event loop thread for device work: epoll over eventfds (KVM ioeventfds for queue
@@ -11,7 +11,7 @@ namespace PSVmm.Engine.Machine;
 /// (throttling). Several devices may share one IoThread. Handler exceptions never leave the
 /// thread: they go to <c>onHandlerError</c> and the loop goes on.
 /// </summary>
-public sealed unsafe class IoThread : IDisposable
+public sealed unsafe class IoThread : IIoThread, IDisposable
 {
     private const int MaxEvents = 64;
     private const ulong WakeKey = 0;
@@ -50,11 +50,7 @@ public sealed unsafe class IoThread : IDisposable
 
     public bool IsCurrentThread => Thread.CurrentThread == _thread;
 
-    /// <summary>
-    /// Watches an eventfd: each time it becomes readable its counter is read (cleared) and
-    /// <paramref name="handler"/> runs on this thread. Returns a handle for <see cref="Remove"/>.
-    /// </summary>
-    public IoThreadSource AddEventFd(int fd, Action handler)
+    public IDisposable AddEventFd(int fd, Action handler)
     {
         var source = new IoThreadSource(this, fd);
         Invoke(() =>
@@ -74,7 +70,7 @@ public sealed unsafe class IoThread : IDisposable
     }
 
     /// <summary>Stops watching; once this returns the handler is not called again.</summary>
-    public void Remove(IoThreadSource source)
+    internal void Remove(IoThreadSource source)
     {
         if (_stopping || source.Key == 0)
             return;
@@ -87,14 +83,12 @@ public sealed unsafe class IoThread : IDisposable
         });
     }
 
-    /// <summary>Runs <paramref name="action"/> on this thread soon (fire and forget).</summary>
     public void Post(Action action)
     {
         _posted.Enqueue(action);
         Wake();
     }
 
-    /// <summary>Runs <paramref name="action"/> on this thread and waits for it; rethrows its exception here.</summary>
     public void Invoke(Action action)
     {
         if (IsCurrentThread)
@@ -121,7 +115,6 @@ public sealed unsafe class IoThread : IDisposable
             throw new InvalidOperationException($"IoThread {Name}: {failure.Message}", failure);
     }
 
-    /// <summary>Runs <paramref name="action"/> once on this thread after <paramref name="delay"/>. Dispose the result to cancel.</summary>
     public IDisposable Schedule(TimeSpan delay, Action action)
     {
         var entry = new TimerEntry(action);
@@ -232,22 +225,4 @@ public sealed unsafe class IoThread : IDisposable
         public volatile bool Cancelled;
         public void Dispose() => Cancelled = true;
     }
-}
-
-/// <summary>A watched eventfd on an <see cref="IoThread"/>.</summary>
-public sealed class IoThreadSource : IDisposable
-{
-    private readonly IoThread _owner;
-
-    internal IoThreadSource(IoThread owner, int fd)
-    {
-        _owner = owner;
-        Fd = fd;
-    }
-
-    public int Fd { get; }
-
-    internal ulong Key { get; set; }
-
-    public void Dispose() => _owner.Remove(this);
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PSVmm.Engine.Devices.Block.Backend.Native;
+namespace PSVmm.Engine.Native;
 
 /// <summary>The io_uring kernel ABI (include/uapi/linux/io_uring.h) the engine uses.</summary>
 internal static unsafe class IoUringAbi
@@ -34,13 +34,13 @@ internal static unsafe class IoUringAbi
     public const int MAP_POPULATE = 0x8000;
 
     public static int Setup(uint entries, IoUringParams* p) =>
-        (int)LibC.syscall(SYS_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
+        (int)LibCShim.syscall(SYS_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
 
     public static int Enter(int fd, uint toSubmit, uint minComplete, uint flags) =>
-        (int)LibC.syscall(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, 0, 0);
+        (int)LibCShim.syscall(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, 0, 0);
 
     public static int Register(int fd, uint opcode, void* arg, uint count) =>
-        (int)LibC.syscall(SYS_io_uring_register, fd, opcode, (long)arg, count, 0, 0);
+        (int)LibCShim.syscall(SYS_io_uring_register, fd, opcode, (long)arg, count, 0, 0);
 }
 
 [StructLayout(LayoutKind.Sequential)]
