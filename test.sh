@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: xunit (tests/Unit) and Pester (tests/Pester), then prints one closing line
-# "N passed, N failed" summed over both. PSVMM_TEST_TAGS_EXCLUDE (default: none) skips Pester tests with that tag (e.g. StockKernel).
+# "N passed, N failed" summed over both, plus one for the code style (dotnet format --verify-no-changes). PSVMM_TEST_TAGS_EXCLUDE (default: none) skips Pester tests with that tag (e.g. StockKernel).
 set -uo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -11,6 +11,15 @@ tests/linux-kit/build-kit.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; 
 results=$root/out/test-results
 rm -rf "$results"
 mkdir -p "$results"
+
+# The code style of .editorconfig, checked as one test.
+if dotnet format PSVmm.sln --verify-no-changes -v q > "$results/format.txt" 2>&1; then
+  format_passed=1; format_failed=0
+else
+  format_passed=0; format_failed=1
+  echo "dotnet format found code that does not follow .editorconfig (run: dotnet format PSVmm.sln):"
+  head -20 "$results/format.txt"
+fi
 
 dotnet test tests/Unit/PSVmm.Tests.csproj -c "${CONFIGURATION:-Release}" --no-build -nologo \
   --logger "trx;LogFileName=unit.trx" --logger "console;verbosity=minimal" --results-directory "$results"
@@ -29,7 +38,7 @@ read -r pester_passed pester_failed < "$results/pester.txt" 2>/dev/null || { pes
 # Name the failed xunit tests again here: a CI log that keeps only its tail still shows them.
 grep -o '<UnitTestResult [^>]*outcome="Failed"' "$results/unit.trx" 2>/dev/null |
   grep -o 'testName="[^"]*"' | sed 's/^testName="\(.*\)"$/xunit failed: \1/'
-echo "xunit: $unit_passed passed, $unit_failed failed; Pester: $pester_passed passed, $pester_failed failed"
-passed=$((unit_passed + pester_passed)); failed=$((unit_failed + pester_failed))
+echo "format: $format_passed passed, $format_failed failed; xunit: $unit_passed passed, $unit_failed failed; Pester: $pester_passed passed, $pester_failed failed"
+passed=$((format_passed + unit_passed + pester_passed)); failed=$((format_failed + unit_failed + pester_failed))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ $unit_rc -eq 0 ] && [ $pester_rc -eq 0 ]
