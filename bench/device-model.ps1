@@ -1,0 +1,24 @@
+# The virtio-blk request path without KVM (bench/device-model): a driver in the benchmark process
+# notifies the virtio-pci transport as an ioeventfd would, the request engine serves the queue on
+# its IoThread through io_uring on an O_DIRECT image, and the driver polls the used ring. 4 KiB
+# random reads at queue depth 1 and 32; median of -Runs runs. It runs on any host (no /dev/kvm
+# needed), so it is the figure to compare across engine changes where bench/blk cannot run.
+# Run: bench/run.sh device-model [-Runs 5] [-Seconds 3] [-Depths 1,32]
+param(
+    [int] $Runs = 5,
+    [double] $Seconds = 3,
+    [string] $Depths = '1,32'
+)
+$ErrorActionPreference = 'Stop'
+$root = Resolve-Path "$PSScriptRoot/.."
+& dotnet build "$root/bench/device-model/DeviceModelBench.csproj" -c Release -v q -nologo | Out-Null
+if ($LASTEXITCODE -ne 0) { throw 'building bench/device-model failed' }
+$image = Join-Path ([IO.Path]::GetTempPath()) "psvmm-bench-device-$PID.img"
+# Real data, not a sparse file: O_DIRECT reads of holes never reach the disk.
+& dd if=/dev/urandom of=$image bs=1M count=256 status=none
+try {
+    & dotnet "$root/bench/device-model/bin/Release/net10.0/DeviceModelBench.dll" --image $image --runs $Runs --seconds $Seconds --depths $Depths
+}
+finally {
+    Remove-Item $image -ErrorAction SilentlyContinue
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Globalization;
+using PSVmm.Bench.DeviceModel;
+using PSVmm.Engine.Memory;
+
+// The virtio-blk request path without KVM: driver notify → transport → IoThread → request engine →
+// io_uring on an O_DIRECT image → used ring, polled by the driver. 4 KiB random reads at each
+// queue depth; per depth the median of --runs runs of --seconds each.
+// Usage: DeviceModelBench --image PATH [--seconds 3] [--runs 5] [--depths 1,32]
+var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--")).ToDictionary(p => p.a[2..], p => args[p.i + 1]);
+string image = options["image"];
+double seconds = double.Parse(options.GetValueOrDefault("seconds", "3"), CultureInfo.InvariantCulture);
+int runs = int.Parse(options.GetValueOrDefault("runs", "5"), CultureInfo.InvariantCulture);
+int[] depths = options.GetValueOrDefault("depths", "1,32").Split(',').Select(int.Parse).ToArray();
+const uint RequestBytes = 4096;
+const ushort QueueSize = 256;
+
+ulong sectors = (ulong)new FileInfo(image).Length / 512;
+Console.WriteLine("depth run  iops      p50_us  p99_us");
+foreach (int depth in depths)
+{
+    var results = new List<(double Iops, double P50, double P99)>();
+    for (int run = 0; run < runs; run++)
+    {
+        using var memory = new GuestMemory([new GuestRegion(0, 64 << 20)]);
+        using var disk = new DiskUnderTest(image, memory, QueueSize);
+        var driver = new SplitRingDriver(disk, QueueSize, RequestBytes);
+        if (depth > driver.MaxDepth)
+            throw new ArgumentException($"depth {depth} is more than {driver.MaxDepth} with a queue of {QueueSize}");
+        results.Add(Measure(driver, depth, sectors, seconds));
+        var r = results[^1];
+        Console.WriteLine($"{depth,5} {run,3}  {r.Iops,8:F0}  {r.P50,6:F1}  {r.P99,6:F1}");
+    }
+    var iops = Median(results.Select(r => r.Iops));
+    Console.WriteLine($"result depth={depth} iops={iops:F0} p50_us={Median(results.Select(r => r.P50)):F1} p99_us={Median(results.Select(r => r.P99)):F1}");
+}
+
+static (double Iops, double P50, double P99) Measure(SplitRingDriver driver, int depth, ulong sectors, double seconds)
+{
+    var random = new Random(42);
+    var started = new long[depth];
+    var latencies = new List<long>(1 << 20);
+    ulong RandomSector() => (ulong)random.NextInt64((long)(sectors / 8)) * 8;
+    long submitted = 0, completed = 0;
+    for (int slot = 0; slot < depth; slot++, submitted++)
+    {
+        started[slot] = Stopwatch.GetTimestamp();
+        driver.Submit(slot, RandomSector());
+    }
+    driver.Notify();
+    long begin = Stopwatch.GetTimestamp();
+    long deadline = begin + (long)(seconds * Stopwatch.Frequency);
+    // Submissions stop at the deadline; the run ends when every submitted request came back.
+    while (completed < submitted)
+    {
+        int slot = driver.TryComplete();
+        if (slot < 0)
+        {
+            Thread.SpinWait(20);
+            continue;
+        }
+        long now = Stopwatch.GetTimestamp();
+        latencies.Add(now - started[slot]);
+        completed++;
+        if (now < deadline)
+        {
+            started[slot] = now;
+            driver.Submit(slot, RandomSector());
+            submitted++;
+            driver.Notify();
+        }
+    }
+    double elapsed = (double)(Stopwatch.GetTimestamp() - begin) / Stopwatch.Frequency;
+    latencies.Sort();
+    double Us(long ticks) => ticks * 1e6 / Stopwatch.Frequency;
+    return (completed / elapsed, Us(latencies[latencies.Count / 2]), Us(latencies[(int)(latencies.Count * 0.99)]));
+}
+
+static double Median(IEnumerable<double> values)
+{
+    var s = values.Order().ToArray();
+    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+}
