@@ -21,5 +21,5 @@ public sealed record VirtioBlkPciConfig(BlockDeviceOptions Disk)
     public string Id => Disk.Id ?? System.IO.Path.GetFileName(Disk.Path);
 
     /// <summary>"00:SS.F", or null when the slot is chosen at start.</summary>
-    public string? PciAddress => Slot is int s ? $"00:{s:x2}.{Function}" : null;
+    public string? PciAddress => Slot is int s ? Pci.PciAddress.Format(0, s, Function) : null;
 }
