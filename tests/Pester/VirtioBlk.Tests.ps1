@@ -90,15 +90,21 @@ Describe 'Add-VirtioBlkPci on a configuration' -Tag 'Blk' {
         $default = [PSVmm.Engine.Devices.Block.BlockDeviceOptions]::new($img)
         $disk.Disk.Discard | Should -BeTrue
         $disk.Disk.ReadOnly | Should -BeFalse
-        $disk.Disk.NumQueues | Should -Be 1 -Because 'a disk gets one queue per vCPU, like QEMU'
+        $disk.Disk.NumQueues | Should -BeNullOrEmpty -Because 'the engine gives a disk one queue per vCPU when the VM starts, like QEMU'
         $disk.Disk.QueueSize | Should -Be $default.QueueSize
         $disk.Disk.WriteZeroes | Should -Be $default.WriteZeroes
         $disk.Disk.CacheMode | Should -Be 'Writeback'
     }
 
+    It '-Direct is -Cache None and wins over -Cache' {
+        (New-Config | Add-VirtioBlkPci -Path $img -Direct).BlockDevices[0].Disk.CacheMode | Should -Be 'None'
+        (New-Config | Add-VirtioBlkPci -Path $img -Direct -Cache Writeback).BlockDevices[0].Disk.CacheMode | Should -Be 'None'
+    }
+
     It 'gives a disk one queue per vCPU unless -NumQueues says otherwise' {
         $config = New-VmConfig -Name cfg2 -Kernel $kernel -MemoryMB 64 -CpuCount 3 | Add-VirtioBlkPci -Path $img
-        $config.BlockDevices[0].Disk.NumQueues | Should -Be 3
+        $config.BlockDevices[0].Disk.NumQueues | Should -BeNullOrEmpty
+        $config.BlockDevices[0].Disk.ForVcpus($config.CpuCount).NumQueues | Should -Be 3
     }
 
     It 'reads -PciAddress <Text> as slot <Slot> function <Function>' -ForEach @(

@@ -37,7 +37,7 @@ internal sealed class PciPlatform : IDisposable
         try
         {
             foreach (var disk in config.BlockDevices)
-                platform.AddDisk(d, disk);
+                platform.AddDisk(d, disk, config.CpuCount);
             root.AssignBars();
             foreach (var disk in platform._disks)
             {
@@ -59,7 +59,7 @@ internal sealed class PciPlatform : IDisposable
 
     private IoThread IoThreadOf(VirtioBlkPciConfig disk) => _ioThreads[disk.Disk.IoThread ?? DefaultIoThread];
 
-    private void AddDisk(MachineDevices d, VirtioBlkPciConfig disk)
+    private void AddDisk(MachineDevices d, VirtioBlkPciConfig disk, int vcpuCount)
     {
         string name = disk.Disk.IoThread ?? DefaultIoThread;
         if (!_ioThreads.TryGetValue(name, out var io))
@@ -67,7 +67,7 @@ internal sealed class PciPlatform : IDisposable
             io = new IoThread(name, (thread, e) => d.Events.Add(thread, $"{e.GetType().Name}: {e.Message}"));
             _ioThreads.Add(name, io);
         }
-        VirtioBlock block = OpenDisk(disk, io, d.Events);
+        VirtioBlock block = OpenDisk(disk, vcpuCount, io, d.Events);
         try
         {
             var transport = new VirtioPciTransport($"virtio-blk {disk.Id}", block, d.Memory, d.Interrupts, transitional: disk.Transitional);
@@ -87,12 +87,12 @@ internal sealed class PciPlatform : IDisposable
         }
     }
 
-    private static VirtioBlock OpenDisk(VirtioBlkPciConfig disk, IoThread io, VmEventLog events)
+    private static VirtioBlock OpenDisk(VirtioBlkPciConfig disk, int vcpuCount, IoThread io, VmEventLog events)
     {
         string what = $"Disk '{disk.Id}' ({disk.Disk.Path})";
         try
         {
-            return VirtioBlock.Open(disk.Disk, io, message => events.Add(disk.Id, message));
+            return VirtioBlock.Open(disk.Disk.ForVcpus(vcpuCount), io, message => events.Add(disk.Id, message));
         }
         catch (BlockImageLockedException e)
         {

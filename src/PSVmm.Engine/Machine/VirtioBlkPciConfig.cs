@@ -18,8 +18,8 @@ public sealed record VirtioBlkPciConfig(BlockDeviceOptions Disk)
     public bool Transitional { get; init; }
 
     /// <summary>The disk's id (its <see cref="BlockDeviceOptions.Id"/>).</summary>
-    public string Id => Disk.Id ?? System.IO.Path.GetFileName(Disk.Path);
+    public string Id => Disk.Id;
 
     /// <summary>"00:SS.F", or null when the slot is chosen at start.</summary>
-    public string? PciAddress => Slot is int s ? $"00:{s:x2}.{Function}" : null;
+    public string? PciAddress => Slot is int s ? Pci.PciAddress.Format(0, s, Function) : null;
 }

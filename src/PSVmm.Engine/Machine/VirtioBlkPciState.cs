@@ -19,5 +19,5 @@ public sealed record VirtioBlkPciState(
     MsixState Msix,
     BlockDeviceStatistics Statistics)
 {
-    public string PciAddress => Pci.Address;
+    public PciAddress PciAddress => Pci.Address;
 }

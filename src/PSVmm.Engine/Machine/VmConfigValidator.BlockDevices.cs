@@ -60,12 +60,12 @@ public static partial class VmConfigValidator
         var (slot, function) = Place(placed, disk);
         if (placed.FirstOrDefault(p => p.Slot == slot && p.Function == function).Disk is { } other)
             throw new VmException("PciAddressInUse", VmErrorCategory.ResourceExists,
-                $"Disk '{id}': PCI address {Format(slot, function)} is already used by disk '{other.Id}'"
+                $"Disk '{id}': PCI address {PciAddress.Format(0, slot, function)} is already used by disk '{other.Id}'"
                 + (other.Slot is null ? " (which was given the next free slot)" : "")
                 + ". Choose another -PciAddress.");
         if (function > 0 && !placed.Any(p => p.Slot == slot && p.Function == 0))
             throw Invalid("InvalidPciAddress",
-                $"Disk '{id}': PCI function {function} of slot {slot:x2} needs a function 0 in the same slot (PCI Local Bus 3.0 §6.2.1, multi-function devices). Add the disk at {Format(slot, 0)} first.");
+                $"Disk '{id}': PCI function {function} of slot {slot:x2} needs a function 0 in the same slot (PCI Local Bus 3.0 §6.2.1, multi-function devices). Add the disk at {PciAddress.Format(0, slot, 0)} first.");
         return (disk, slot, function);
     }
 
@@ -79,19 +79,14 @@ public static partial class VmConfigValidator
                 $"Disk '{disk.Id}': PCI function {disk.Function} is out of range. Use a function from 0 to {PciAddress.MaxFunction}.");
     }
 
-    /// <summary>Where the machine puts <paramref name="disk"/> after <paramref name="placed"/> (PciBus: first slot with every function free).</summary>
+    /// <summary>Where the machine puts <paramref name="disk"/> after <paramref name="placed"/> (the bus's rule, <see cref="PciSlotPlacement"/>).</summary>
     private static (int Slot, int Function) Place(List<(VirtioBlkPciConfig Disk, int Slot, int Function)> placed, VirtioBlkPciConfig disk)
     {
         if (disk.Slot is int slot)
             return (slot, disk.Function);
-        for (int s = 1; s <= PciAddress.MaxDevice; s++)
-        {
-            if (!placed.Any(p => p.Slot == s))
-                return (s, disk.Function);
-        }
+        if (PciSlotPlacement.FirstFreeSlot(s => placed.Any(p => p.Slot == s)) is int free)
+            return (free, disk.Function);
         throw new VmException("PciAddressInUse", VmErrorCategory.ResourceExists,
             $"Disk '{disk.Id}': no free PCI slot is left on bus 0 (slots 1 to {PciAddress.MaxDevice} are taken). Remove a disk or put disks into functions of one slot.");
     }
-
-    private static string Format(int slot, int function) => $"00:{slot:x2}.{function}";
 }

@@ -128,18 +128,9 @@ public sealed class PciBus
     /// <summary>Raised when a device threw from a guest config access (the access is then treated as a master abort); the vCPU goes on.</summary>
     public event Action<IPciDevice, Exception>? DeviceFault;
 
-    private static int FindFreeSlot(IPciDevice?[] table, string name)
-    {
-        for (int s = 1; s < Slots; s++)
-        {
-            bool free = true;
-            for (int f = 0; f < Functions && free; f++)
-                free = table[Index(s, f)] is null;
-            if (free)
-                return s;
-        }
-        throw new PciAddressInUseException($"No free PCI slot left on bus 0 for '{name}'.");
-    }
+    private static int FindFreeSlot(IPciDevice?[] table, string name) =>
+        PciSlotPlacement.FirstFreeSlot(s => Enumerable.Range(0, Functions).Any(f => table[Index(s, f)] is not null))
+        ?? throw new PciAddressInUseException($"No free PCI slot left on bus 0 for '{name}'.");
 
     private static int Index(int device, int function) => device * Functions + function;
 }

@@ -10,7 +10,7 @@ public sealed record PciCapabilityInfo(ushort Id, int Offset, string Name);
 
 /// <summary>An immutable copy of one function's configuration state, for cmdlets.</summary>
 public sealed record PciDeviceInfo(
-    string Address,
+    PciAddress Address,
     string Name,
     ushort VendorId,
     ushort DeviceId,
@@ -48,7 +48,7 @@ public sealed record PciDeviceInfo(
             .Select(c => new PciCapabilityInfo(c.Id, c.Offset, c.Name)).ToArray();
 
         return new PciDeviceInfo(
-            address.ToString(), device.Name,
+            address, device.Name,
             Word(R.VendorId), Word(R.DeviceId), Word(R.SubsystemVendorId), Word(R.SubsystemId),
             BitConverter.ToUInt32(raw, R.RevisionId) >> 8, raw[R.RevisionId], raw[R.HeaderType],
             command, (PciStatus)Word(R.Status), raw[R.InterruptLine], raw[R.InterruptPin],

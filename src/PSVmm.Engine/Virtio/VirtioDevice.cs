@@ -1,3 +1,5 @@
+using PSVmm.Engine.Virtio.Queues;
+
 namespace PSVmm.Engine.Virtio;
 
 /// <summary>
@@ -50,9 +52,6 @@ namespace PSVmm.Engine.Virtio;
 /// </summary>
 public abstract class VirtioDevice
 {
-    /// <summary>Largest split-ring size (§2.7: queue size is at most 32768).</summary>
-    public const int MaxQueueSizeLimit = 32768;
-
     /// <summary>Transport feature bits (§6: bits 24-49 are reserved for the queue and feature negotiation mechanisms).</summary>
     public const ulong TransportFeatureMask = ((1UL << 50) - 1) & ~((1UL << 24) - 1);
 
@@ -65,8 +64,8 @@ public abstract class VirtioDevice
     {
         if (queueCount < 1 || queueCount > 1024)
             throw new ArgumentOutOfRangeException(nameof(queueCount), "A device has 1..1024 queues.");
-        if (maxQueueSize < 1 || maxQueueSize > MaxQueueSizeLimit)
-            throw new ArgumentOutOfRangeException(nameof(maxQueueSize), $"The maximum queue size is 1..{MaxQueueSizeLimit}.");
+        if (maxQueueSize < 1 || maxQueueSize > Virtqueue.SpecMaxQueueSize)
+            throw new ArgumentOutOfRangeException(nameof(maxQueueSize), $"The maximum queue size is 1..{Virtqueue.SpecMaxQueueSize}.");
         if ((deviceFeatures & TransportFeatureMask) != 0)
             throw new ArgumentException($"Device features 0x{deviceFeatures:x} use transport bits 24-49; the transport offers those.", nameof(deviceFeatures));
         if (configSize < 0 || configSize > 0x1000)

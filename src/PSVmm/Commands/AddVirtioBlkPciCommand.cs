@@ -40,12 +40,14 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
     [Parameter]
     public string? Serial { get; set; }
 
+    /// <summary>Unset: a queue per vCPU, decided by the engine when the VM starts.</summary>
     [Parameter]
     public int? NumQueues { get; set; }
 
     [Parameter]
     public int? QueueSize { get; set; }
 
+    /// <summary>Shorthand for -Cache None; it wins over -Cache.</summary>
     [Parameter]
     public SwitchParameter Direct { get; set; }
 
@@ -92,7 +94,7 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
         {
             foreach (var config in Config)
             {
-                if (TryAdd(config.BlockDevices, config.Name, config.CpuCount, config))
+                if (TryAdd(config.BlockDevices, config.Name, config))
                     WriteObject(config);
             }
             return;
@@ -107,15 +109,15 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
                     vm));
                 continue;
             }
-            if (TryAdd(vm.Config.BlockDevices, vm.Name, vm.Config.CpuCount, vm) && PassThru)
+            if (TryAdd(vm.Config.BlockDevices, vm.Name, vm) && PassThru)
                 WriteObject(vm);
         }
     }
 
     /// <summary>Builds the disk, checks it against <paramref name="disks"/> and adds it. False after an error; true when added or skipped by -WhatIf/-Confirm.</summary>
-    private bool TryAdd(List<VirtioBlkPciConfig> disks, string vmName, int cpuCount, object target)
+    private bool TryAdd(List<VirtioBlkPciConfig> disks, string vmName, object target)
     {
-        var disk = Build(disks, cpuCount);
+        var disk = Build(disks);
         try
         {
             VmConfigValidator.ValidateNewBlockDevice(disks, disk);
@@ -134,8 +136,8 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
         return true;
     }
 
-    /// <remarks>Like QEMU, a disk gets a queue per vCPU unless -NumQueues says otherwise.</remarks>
-    private VirtioBlkPciConfig Build(List<VirtioBlkPciConfig> disks, int cpuCount)
+    /// <summary>The disk as the parameters describe it; what they leave out keeps the engine's default.</summary>
+    private VirtioBlkPciConfig Build(List<VirtioBlkPciConfig> disks)
     {
         var defaults = new BlockDeviceOptions(_resolvedPath!);
         var options = defaults with
@@ -143,10 +145,9 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
             Id = Id ?? NextId(disks),
             ReadOnly = ReadOnly,
             Serial = Serial,
-            NumQueues = NumQueues ?? Math.Clamp(cpuCount, 1, BlockDeviceOptions.MaxQueues),
+            NumQueues = NumQueues,
             QueueSize = QueueSize ?? defaults.QueueSize,
-            Direct = Direct,
-            CacheMode = Cache ?? defaults.CacheMode,
+            CacheMode = Direct ? BlockCacheMode.None : Cache ?? defaults.CacheMode,
             IoThread = string.IsNullOrEmpty(IoThread) ? null : IoThread,
             Discard = !NoDiscard,
             WriteZeroes = WriteZeroes ?? defaults.WriteZeroes,

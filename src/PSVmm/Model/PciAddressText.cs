@@ -36,9 +36,5 @@ public static partial class PciAddressText
         return true;
     }
 
-    /// <summary>"0000:00:05.0" → "00:05.0".</summary>
-    public static string Short(string address) =>
-        address.Length == 12 && address.StartsWith("0000:", StringComparison.Ordinal) ? address[5..] : address;
-
     private static int Hex(string digits) => int.Parse(digits, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 }

@@ -14,7 +14,7 @@ public sealed class VmMsixEntry
     {
         VmName = vmName;
         DeviceId = disk.Id;
-        PciAddress = PciAddressText.Short(disk.PciAddress);
+        PciAddress = disk.PciAddress.ToShortString();
         Vector = entry.Vector;
         Address = entry.Address;
         Data = entry.Data;

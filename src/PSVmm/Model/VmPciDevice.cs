@@ -8,7 +8,7 @@ public sealed class VmPciDevice
     internal VmPciDevice(string vmName, PciDeviceInfo info)
     {
         VmName = vmName;
-        Address = PciAddressText.Short(info.Address);
+        Address = info.Address.ToShortString();
         Name = info.Name;
         VendorId = info.VendorId;
         DeviceId = info.DeviceId;

@@ -17,7 +17,7 @@ public sealed class VmVirtioDevice
         var names = info.DeviceType == VirtioDeviceType.Block ? VirtioBlkFeatures.Names : null;
         VmName = vmName;
         DeviceId = disk.Id;
-        PciAddress = PciAddressText.Short(disk.PciAddress);
+        PciAddress = disk.PciAddress.ToShortString();
         DeviceType = info.DeviceType;
         Status = info.Status;
         StatusNames = DescribeStatus(info.Status);

@@ -14,7 +14,7 @@ public sealed class VmVirtqueue
     {
         VmName = vmName;
         DeviceId = disk.Id;
-        PciAddress = PciAddressText.Short(disk.PciAddress);
+        PciAddress = disk.PciAddress.ToShortString();
         Index = registers.Index;
         Size = registers.Size;
         MaxSize = registers.MaxSize;

@@ -183,7 +183,7 @@ public sealed class PciBusTests
         Conf1Write(7, 0, Status, 2, 0xFFFF);
 
         var info = _bus.GetDeviceInfos().Single(i => i.Name == "t");
-        Assert.Equal("0000:00:07.0", info.Address);
+        Assert.Equal("0000:00:07.0", info.Address.ToString());
         Assert.Equal(TestPciFunction.Vendor, info.VendorId);
         Assert.Equal(TestPciFunction.Device, info.DeviceId);
         Assert.Equal((ushort)0x0042, info.SubsystemId);

@@ -84,7 +84,7 @@ public sealed class PciGuestDriverTests
         Assert.Equal(0ul, _mmio.Read(pba, 8));
 
         var info = _root.GetDeviceInfos().Single(i => i.Name == "t");
-        Assert.Equal("0000:00:03.0", info.Address);
+        Assert.Equal("0000:00:03.0", info.Address.ToString());
         Assert.All(info.Bars, b => Assert.True(b.Enabled));
         Assert.Equal(PciCommand.IoSpace | PciCommand.MemorySpace | PciCommand.BusMaster, info.Command);
     }

@@ -7,8 +7,10 @@ using PSVmm.Engine.Devices.Block.Backend.Engines;
 namespace PSVmm.Engine.Devices.Block;
 
 /// <summary>
-/// How a virtio-blk disk is configured (the model of QEMU's -drive/-device virtio-blk-pci
-/// options). Plain data; <see cref="Validate"/> lists everything wrong with it.
+/// The one description of a virtio-blk disk (the model of QEMU's -drive/-device virtio-blk-pci
+/// options), with the one set of defaults. Immutable. <see cref="Validate"/> is the one list of
+/// rules; from a valid record <see cref="ToBackendOptions"/> says how to open the image and
+/// <see cref="VirtioBlkSetup"/> derives the features, limits and configuration space.
 /// </summary>
 public sealed record BlockDeviceOptions(string Path)
 {
@@ -17,28 +19,32 @@ public sealed record BlockDeviceOptions(string Path)
 
     public const int MaxQueues = 64;
 
-    /// <summary>Largest queue size offered (QEMU's VIRTQUEUE_MAX_SIZE); Linux caps its own at 1024 too.</summary>
-    public const int MaxQueueSize = 1024;
+    /// <summary>
+    /// The largest queue size a disk offers (QEMU's VIRTQUEUE_MAX_SIZE; Linux caps its own at 1024
+    /// too). Not the specification's limit, <see cref="Virtio.Queues.Virtqueue.SpecMaxQueueSize"/>.
+    /// </summary>
+    public const int MaxOfferedQueueSize = 1024;
 
     public const int DefaultQueueSize = 256;
 
-    /// <summary>The disk's name inside the VM (e.g. "disk0"); used in messages and statistics.</summary>
-    public string? Id { get; init; }
+    /// <summary>The disk's name inside the VM (e.g. "disk0"), used in messages and statistics; default: the image's file name.</summary>
+    public string Id { get; init; } = System.IO.Path.GetFileName(Path);
 
     public bool ReadOnly { get; init; }
 
     /// <summary>The answer to VIRTIO_BLK_T_GET_ID: at most 20 bytes of UTF-8 (ASCII in practice), zero-padded.</summary>
     public string? Serial { get; init; }
 
-    /// <summary>Request queues (VIRTIO_BLK_F_MQ when more than one); default: the host's CPU count, capped at <see cref="MaxQueues"/>.</summary>
-    public int NumQueues { get; init; } = DefaultNumQueues;
+    /// <summary>
+    /// Request queues (VIRTIO_BLK_F_MQ when more than one). Null: a queue per vCPU of the VM,
+    /// like QEMU, filled in by <see cref="ForVcpus"/> when the machine builds the disk.
+    /// </summary>
+    public int? NumQueues { get; init; }
 
-    /// <summary>Largest size of each queue; a power of two in 2..<see cref="MaxQueueSize"/>.</summary>
+    /// <summary>Largest size of each queue; a power of two in 2..<see cref="MaxOfferedQueueSize"/>.</summary>
     public int QueueSize { get; init; } = DefaultQueueSize;
 
-    /// <summary>O_DIRECT: the same as <see cref="CacheMode"/> = <see cref="BlockCacheMode.None"/>.</summary>
-    public bool Direct { get; init; }
-
+    /// <summary>How the host caches image data; <see cref="BlockCacheMode.None"/> opens the image with O_DIRECT.</summary>
     public BlockCacheMode CacheMode { get; init; } = BlockCacheMode.Writeback;
 
     public BlockIoEngineKind Engine { get; init; } = BlockIoEngineKind.Auto;
@@ -46,25 +52,32 @@ public sealed record BlockDeviceOptions(string Path)
     /// <summary>The IoThread that serves the disk (by name); null: the machine's default one.</summary>
     public string? IoThread { get; init; }
 
-    /// <summary>Offer VIRTIO_BLK_F_DISCARD and pass discards on to the image.</summary>
+    /// <summary>Offer VIRTIO_BLK_F_DISCARD; the guest's discards punch holes in the image.</summary>
     public bool Discard { get; init; } = true;
 
+    /// <summary>Whether VIRTIO_BLK_F_WRITE_ZEROES is offered and whether it may unmap (punch holes).</summary>
     public VirtioBlkWriteZeroesMode WriteZeroes { get; init; } = VirtioBlkWriteZeroesMode.Unmap;
 
     public ThrottleLimits Throttle { get; init; } = ThrottleLimits.None;
 
-    public static int DefaultNumQueues => Math.Clamp(Environment.ProcessorCount, 1, MaxQueues);
-
-    public BlockCacheMode EffectiveCacheMode => Direct ? BlockCacheMode.None : CacheMode;
+    /// <summary>The queue count the device is built with; set once <see cref="ForVcpus"/> has run or NumQueues was given.</summary>
+    public int QueueCount => NumQueues
+        ?? throw new InvalidOperationException($"Disk '{Id}': NumQueues is unset; ForVcpus sets it from the VM's vCPU count.");
 
     /// <summary>The serial as GET_ID returns it (empty when unset).</summary>
     public byte[] SerialBytes => Encoding.UTF8.GetBytes(Serial ?? string.Empty);
 
-    /// <summary>Every problem with these options, as sentences for the user; empty when valid.</summary>
+    /// <summary>A queue per vCPU, at most <see cref="MaxQueues"/>: the default queue count of a disk of a VM with <paramref name="vcpuCount"/> vCPUs.</summary>
+    public static int DefaultNumQueues(int vcpuCount) => Math.Clamp(vcpuCount, 1, MaxQueues);
+
+    /// <summary>This disk in a VM with <paramref name="vcpuCount"/> vCPUs: an unset <see cref="NumQueues"/> becomes <see cref="DefaultNumQueues"/>.</summary>
+    public BlockDeviceOptions ForVcpus(int vcpuCount) =>
+        NumQueues is null ? this with { NumQueues = DefaultNumQueues(vcpuCount) } : this;
+
+    /// <summary>Every problem with this disk, as sentences for the user; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        string name = Id ?? Path;
         if (string.IsNullOrWhiteSpace(Path))
         {
             errors.Add("A disk needs an image path.");
@@ -72,27 +85,22 @@ public sealed record BlockDeviceOptions(string Path)
 
         if (Serial is not null && Encoding.UTF8.GetByteCount(Serial) is var n && n > MaxSerialBytes)
         {
-            errors.Add($"Disk '{name}': serial '{Serial}' is {n} bytes long; a virtio-blk serial is at most {MaxSerialBytes} bytes.");
+            errors.Add($"Disk '{Id}': serial '{Serial}' is {n} bytes long; a virtio-blk serial is at most {MaxSerialBytes} bytes.");
         }
 
-        if (NumQueues < 1 || NumQueues > MaxQueues)
+        if (NumQueues is < 1 or > MaxQueues)
         {
-            errors.Add($"Disk '{name}': NumQueues {NumQueues} is out of range; use 1..{MaxQueues}.");
+            errors.Add($"Disk '{Id}': NumQueues {NumQueues} is out of range; use 1..{MaxQueues}.");
         }
 
-        if (QueueSize < 2 || QueueSize > MaxQueueSize || (QueueSize & (QueueSize - 1)) != 0)
+        if (QueueSize < 2 || QueueSize > MaxOfferedQueueSize || (QueueSize & (QueueSize - 1)) != 0)
         {
-            errors.Add($"Disk '{name}': QueueSize {QueueSize} must be a power of two from 2 to {MaxQueueSize}.");
-        }
-
-        if (Direct && CacheMode != BlockCacheMode.Writeback && CacheMode != BlockCacheMode.None)
-        {
-            errors.Add($"Disk '{name}': Direct conflicts with CacheMode {CacheMode}.");
+            errors.Add($"Disk '{Id}': QueueSize {QueueSize} must be a power of two from 2 to {MaxOfferedQueueSize}.");
         }
 
         if (Throttle is null)
         {
-            errors.Add($"Disk '{name}': Throttle must not be null (use ThrottleLimits.None).");
+            errors.Add($"Disk '{Id}': Throttle must not be null (use ThrottleLimits.None).");
         }
 
         return errors;
@@ -108,12 +116,11 @@ public sealed record BlockDeviceOptions(string Path)
         }
     }
 
-    /// <summary>How to open the image for these options.</summary>
+    /// <summary>How to open the image of this disk.</summary>
     public BlockBackendOptions ToBackendOptions() => new(Path)
     {
         ReadOnly = ReadOnly,
-        CacheMode = EffectiveCacheMode,
+        CacheMode = CacheMode,
         Engine = Engine,
-        AllowDiscard = Discard || WriteZeroes == VirtioBlkWriteZeroesMode.Unmap,
     };
 }

@@ -24,7 +24,7 @@ public static class VirtioBlkSetup
             features |= VirtioBlkFeatures.ReadOnly;
         }
 
-        if (options.NumQueues > 1)
+        if (options.QueueCount > 1)
         {
             features |= VirtioBlkFeatures.MultiQueue;
         }
@@ -59,7 +59,7 @@ public static class VirtioBlkSetup
             PhysicalBlockExponent = 0,
             MinIoSize = 1,
             OptIoSize = 0,
-            NumQueues = (ushort)options.NumQueues,
+            NumQueues = (ushort)options.QueueCount,
             MaxDiscardSectors = discard ? AlignDown(VirtioBlkLimits.DefaultMaxRangeSectors, alignmentSectors) : 0,
             MaxDiscardSegments = discard ? VirtioBlkLimits.DefaultMaxRangeSegments : 0,
             DiscardSectorAlignment = discard ? alignmentSectors : 0,

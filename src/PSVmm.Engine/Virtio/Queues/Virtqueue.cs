@@ -9,8 +9,8 @@ namespace PSVmm.Engine.Virtio.Queues;
 /// </summary>
 public sealed class Virtqueue : IVirtqueue
 {
-    /// <summary>Both formats allow at most 2^15 entries (§2.7, §2.8).</summary>
-    public const ushort MaxQueueSize = 32768;
+    /// <summary>The specification's limit: both ring formats allow at most 2^15 entries (§2.7, §2.8). What a device offers is its own, smaller choice.</summary>
+    public const ushort SpecMaxQueueSize = 32768;
 
     /// <summary>Default limit on entries in one indirect table (QEMU uses the same bound).</summary>
     public const int DefaultMaxIndirectEntries = 1024;
@@ -36,9 +36,9 @@ public sealed class Virtqueue : IVirtqueue
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        if (maxSize == 0 || maxSize > MaxQueueSize)
+        if (maxSize == 0 || maxSize > SpecMaxQueueSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(maxSize), maxSize, $"must be 1..{MaxQueueSize}");
+            throw new ArgumentOutOfRangeException(nameof(maxSize), maxSize, $"must be 1..{SpecMaxQueueSize}");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(maxIndirectEntries, 1);

@@ -12,9 +12,6 @@ public sealed record BlockBackendOptions(string Path)
 
     public BlockIoEngineKind Engine { get; init; } = BlockIoEngineKind.Auto;
 
-    /// <summary>Pass guest discards and unmapping write-zeroes on to the image (QEMU discard=unmap).</summary>
-    public bool AllowDiscard { get; init; } = true;
-
     /// <summary>io_uring submission queue entries (rounded up to a power of two by the kernel).</summary>
     public int QueueDepth { get; init; } = 128;
 

@@ -82,7 +82,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
 
     public BlockCacheMode CacheMode => _options.CacheMode;
 
-    public bool SupportsDiscard => !ReadOnly && _options.AllowDiscard;
+    public bool SupportsDiscard => !ReadOnly;
 
     public bool SupportsWriteZeroes => !ReadOnly;
 
@@ -258,7 +258,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
                 _engine.Submit(IoOperation.Writev(_fd, io.NextOffset, io.IovWindow, io.IovWindowCount, io.Token));
                 break;
             case BlockIoKind.WriteZeroes:
-                int mode = request.Unmap && _options.AllowDiscard
+                int mode = request.Unmap
                     ? LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE
                     : LibCShim.FALLOC_FL_ZERO_RANGE | LibCShim.FALLOC_FL_KEEP_SIZE;
                 _engine.Submit(IoOperation.Fallocate(_fd, mode, request.Offset, request.Length, io.Token));

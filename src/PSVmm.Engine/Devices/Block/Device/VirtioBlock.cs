@@ -18,14 +18,19 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
     private readonly bool _ownsBackend;
     private bool _disposed;
 
-    /// <param name="options">Validated here (ArgumentException with every problem).</param>
+    /// <param name="options">
+    /// The disk, with its queue count set (<see cref="BlockDeviceOptions.ForVcpus"/>). Checked here
+    /// against <see cref="BlockDeviceOptions.Validate"/>, the same rules the machine's configuration
+    /// check reports to users: a few comparisons, kept because this type is public (ArgumentException
+    /// with every problem).
+    /// </param>
     /// <param name="backend">The opened image; disposed with the device when <paramref name="ownsBackend"/>.</param>
     /// <param name="ioThread">Where the disk's requests are served; may be shared with other devices.</param>
     /// <param name="time">The throttle's clock (tests); null: the system clock.</param>
     /// <param name="log">Where device errors are described (refused requests, broken rings).</param>
     public VirtioBlock(BlockDeviceOptions options, IBlockBackend backend, IIoThread ioThread, bool ownsBackend = true,
         TimeProvider? time = null, Action<string>? log = null)
-        : base(VirtioDeviceType.Block, Checked(options, backend).NumQueues, (ushort)options.QueueSize,
+        : base(VirtioDeviceType.Block, Checked(options, backend).QueueCount, (ushort)options.QueueSize,
             VirtioBlkSetup.OfferedFeatures(options, backend), VirtioBlkConfig.Size)
     {
         ArgumentNullException.ThrowIfNull(ioThread);
@@ -34,15 +39,14 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
         _ownsBackend = ownsBackend;
         Config = VirtioBlkSetup.CreateConfig(options, backend);
         var throttle = options.Throttle.IsUnlimited ? null : new BlockThrottle(options.Throttle, time);
-        Engine = new BlockDeviceEngine(options.Id ?? options.Path, backend, Config, ioThread, options.SerialBytes,
+        Engine = new BlockDeviceEngine(options.Id, backend, Config, ioThread, options.SerialBytes,
             options.ReadOnly, throttle, log);
     }
 
-    /// <summary>Opens the image the options name (RawFileBackend) and creates the device owning it.</summary>
+    /// <summary>Opens the image the options name (RawFileBackend) and creates the device owning it (which checks the options).</summary>
     public static VirtioBlock Open(BlockDeviceOptions options, IIoThread ioThread, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.EnsureValid();
         var backend = RawFileBackend.Open(options.ToBackendOptions());
         try
         {
@@ -131,6 +135,11 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backend);
         options.EnsureValid();
+        if (options.NumQueues is null)
+        {
+            throw new ArgumentException($"Disk '{options.Id}': NumQueues is unset; ForVcpus sets it from the VM's vCPU count.", nameof(options));
+        }
+
         return options;
     }
 }

@@ -61,23 +61,6 @@ public sealed class DiscardAndWriteZeroesTests
         Assert.Equal(blocksBefore, image.AllocatedBlocks());
     }
 
-    [Fact]
-    public void Unmap_is_not_honoured_when_discard_is_not_allowed()
-    {
-        using var image = TempImage.CreatePatterned(ImageSize);
-        long blocksBefore = image.AllocatedBlocks();
-        using (var backend = RawFileBackend.Open(new BlockBackendOptions(image.Path) { AllowDiscard = false }))
-        {
-            Assert.False(backend.SupportsDiscard);
-            Assert.True(backend.SupportsWriteZeroes);
-            AssertSucceeded(RunOne(backend, BlockIoRequest.WriteZeroes(RangeOffset, RangeLength, unmap: true, 1)), RangeLength);
-            Assert.Equal(Errno.EOPNOTSUPP, RunOne(backend, BlockIoRequest.Discard(0, 4096, 2)).Errno);
-        }
-
-        AssertRangeZeroedAndNeighboursIntact(image);
-        Assert.Equal(blocksBefore, image.AllocatedBlocks());
-    }
-
     [Theory]
     [MemberData(nameof(Engines))]
     public void WriteZeroes_falls_back_to_writing_zeroes_where_ZERO_RANGE_is_unsupported(BlockIoEngineKind engine)

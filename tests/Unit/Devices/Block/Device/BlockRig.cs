@@ -33,7 +33,7 @@ internal sealed class BlockRig : IDisposable
         IoThread? ioThread = null, ulong? features = null, BlockThrottle? throttle = null, VirtqTestMemory? memory = null,
         bool ownsBackend = true, bool start = true)
     {
-        Options = options ?? new BlockDeviceOptions("test.img") { NumQueues = 1, Serial = "PSVMM-TEST" };
+        Options = options ?? new BlockDeviceOptions("test.img") { Id = "disk0", NumQueues = 1, Serial = "PSVMM-TEST" };
         Backend = backend;
         _ownsBackend = ownsBackend;
         Memory = memory ?? VirtqTestMemory.Flat(RamSize);
@@ -41,7 +41,7 @@ internal sealed class BlockRig : IDisposable
         IoThread = ioThread ?? new IoThread("blk-test", (_, e) => HandlerErrors.Enqueue(e));
         Offered = VirtioBlkSetup.OfferedFeatures(Options, backend);
         Config = VirtioBlkSetup.CreateConfig(Options, backend);
-        Engine = new BlockDeviceEngine(Options.Id ?? "disk0", backend, Config, IoThread, Options.SerialBytes,
+        Engine = new BlockDeviceEngine(Options.Id, backend, Config, IoThread, Options.SerialBytes,
             Options.ReadOnly, throttle, Log.Enqueue);
         Packed = packed;
         QueueSize = queueSize;
@@ -72,7 +72,7 @@ internal sealed class BlockRig : IDisposable
     /// <summary>Builds fresh rings for every queue (as a driver does after reset) and starts the engine.</summary>
     public void Start()
     {
-        int count = Options.NumQueues;
+        int count = Options.QueueCount;
         Queues = new Virtqueue[count];
         Drivers = new IRingDriver[count];
         for (int q = 0; q < count; q++)

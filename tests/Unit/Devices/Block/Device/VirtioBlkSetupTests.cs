@@ -67,12 +67,35 @@ public sealed class VirtioBlkSetupTests
     }
 
     [Fact]
-    public void Defaults_follow_the_host_and_direct_means_no_host_cache()
+    public void Defaults_come_from_the_record_and_the_backend_options_from_it()
+    {
+        var options = new BlockDeviceOptions("/images/d.img");
+        Assert.Equal("d.img", options.Id);
+        Assert.Null(options.NumQueues);
+        Assert.Equal(256, options.QueueSize);
+        Assert.Equal(BlockCacheMode.None, (options with { CacheMode = BlockCacheMode.None }).ToBackendOptions().CacheMode);
+        Assert.True((options with { ReadOnly = true }).ToBackendOptions().ReadOnly);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 3)]
+    [InlineData(100, BlockDeviceOptions.MaxQueues)]
+    public void An_unset_queue_count_is_a_queue_per_vCPU_of_the_VM(int vcpus, int queues)
     {
         var options = new BlockDeviceOptions("d");
-        Assert.Equal(Math.Clamp(Environment.ProcessorCount, 1, BlockDeviceOptions.MaxQueues), options.NumQueues);
-        Assert.Equal(256, options.QueueSize);
-        Assert.Equal(BlockCacheMode.None, (options with { Direct = true }).ToBackendOptions().CacheMode);
-        Assert.True((options with { ReadOnly = true }).ToBackendOptions().ReadOnly);
+        Assert.Throws<InvalidOperationException>(() => options.QueueCount);
+        Assert.Equal(queues, options.ForVcpus(vcpus).QueueCount);
+        Assert.Equal(2, (options with { NumQueues = 2 }).ForVcpus(vcpus).QueueCount);
+    }
+
+    [Fact]
+    public void Without_discard_nothing_unmaps_unless_write_zeroes_says_so()
+    {
+        using var backend = new MemoryBlockBackend(1 << 20);
+        var options = new BlockDeviceOptions("x") { NumQueues = 1, Discard = false, WriteZeroes = VirtioBlkWriteZeroesMode.On };
+        Assert.Equal(0UL, VirtioBlkSetup.OfferedFeatures(options, backend) & F.Discard);
+        Assert.False(VirtioBlkSetup.Limits(options, backend).WriteZeroesMayUnmap);
+        Assert.True(VirtioBlkSetup.Limits(options with { WriteZeroes = VirtioBlkWriteZeroesMode.Unmap }, backend).WriteZeroesMayUnmap);
     }
 }
