@@ -105,7 +105,7 @@ public sealed partial class VirtioPciTransport
                 WriteStatus(data[0]);
                 return;
             case (LegacyQueueNotify, 2):
-                NotifyFromGuest(BinaryPrimitives.ReadUInt16LittleEndian(data));
+                DeliverNotify(BinaryPrimitives.ReadUInt16LittleEndian(data));
                 return;
         }
         lock (_lock)

@@ -23,9 +23,9 @@ namespace PSVmm.Engine.Virtio.Transport;
 /// revoked under <c>_lock</c>, so late interrupts from in-flight work are dropped.</para>
 ///
 /// <para>Integration: construct, then <see cref="AttachTo"/> a <see cref="PciRoot"/> (adds the
-/// function and wires INTx), then <see cref="PciRoot.AssignBars"/>. Queue notifications go to
-/// <see cref="VirtioDevice.QueueNotify"/> inline unless <see cref="QueueNotifyHandler"/> is set;
-/// an ioeventfd path calls <see cref="DeliverNotify"/> for the addresses of <see cref="GetNotifyAddresses(ulong)"/>.</para>
+/// function and wires INTx), then <see cref="PciRoot.AssignBars"/>. Trapped queue notifications go
+/// to <see cref="VirtioDevice.QueueNotify"/> inline on the vCPU thread; an ioeventfd path calls
+/// <see cref="DeliverNotify"/> for the addresses of <see cref="GetNotifyAddresses(ulong)"/>.</para>
 ///
 /// With <c>transitional</c> the function also offers the legacy interface (I/O BAR 0, device ID
 /// 0x1000 + type - 1, revision 0; see VirtioPciTransport.Legacy.cs).
