@@ -1,3 +1,5 @@
+using PSVmm.Engine.Virtio.Queues;
+
 namespace PSVmm.Engine.Virtio;
 
 /// <summary>
@@ -28,4 +30,7 @@ public sealed record VirtioQueueConfig(
 {
     /// <summary>VIRTIO_MSI_NO_VECTOR (§4.1.5.1.2): no MSI-X vector is assigned.</summary>
     public const ushort NoVector = 0xFFFF;
+
+    /// <summary>The ring layout these registers describe, to start a <see cref="Virtqueue"/> with.</summary>
+    public RingGeometry ToRingGeometry() => new(Size, DescriptorAddress, DriverAddress, DeviceAddress);
 }

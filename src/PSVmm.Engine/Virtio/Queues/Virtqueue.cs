@@ -98,6 +98,20 @@ public sealed class Virtqueue : IVirtqueue
     private static VirtqueueFormat FormatOf(ulong features) =>
         RingFeatures.Has(features, RingFeatures.RingPackedBit) ? VirtqueueFormat.Packed : VirtqueueFormat.Split;
 
+    /// <summary>Programs size and ring areas from <paramref name="geometry"/> and enables the queue, as <see cref="Enable(ulong)"/> does.</summary>
+    public void Enable(RingGeometry geometry, ulong negotiatedFeatures)
+    {
+        lock (_lock)
+        {
+            ThrowIfEnabled();
+            _size = geometry.Size;
+            _descriptorArea = geometry.DescriptorArea;
+            _driverArea = geometry.DriverArea;
+            _deviceArea = geometry.DeviceArea;
+            Enable(negotiatedFeatures);
+        }
+    }
+
     public void Enable(ulong negotiatedFeatures)
     {
         lock (_lock)

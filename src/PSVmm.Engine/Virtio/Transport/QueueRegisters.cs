@@ -33,11 +33,7 @@ internal sealed class QueueRegisters(int index, ushort maxSize, IGuestMemory mem
     public void Start(ulong negotiatedFeatures)
     {
         Queue.Reset();
-        Queue.Size = Size;
-        Queue.DescriptorAreaAddress = DescriptorAddress;
-        Queue.DriverAreaAddress = DriverAddress;
-        Queue.DeviceAreaAddress = DeviceAddress;
-        Queue.Enable(negotiatedFeatures);
+        Queue.Enable(Snapshot().ToRingGeometry(), negotiatedFeatures);
     }
 
     /// <summary>§2.4 / §4.1.4.3.2: after reset queue_size holds the maximum, the vector is NO_VECTOR, the queue is disabled and the addresses are 0.</summary>

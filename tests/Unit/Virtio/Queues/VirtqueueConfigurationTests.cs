@@ -22,6 +22,21 @@ public class VirtqueueConfigurationTests
     }
 
     [Fact]
+    public void Enabling_with_a_geometry_programs_and_checks_it()
+    {
+        var memory = VirtqTestMemory.Flat(RamSize);
+        var queue = new Virtqueue(3, 256, memory);
+        AssertQueueError(VirtqueueErrorReason.QueueSizeNotPowerOfTwo,
+            () => queue.Enable(new RingGeometry(6, DescArea, DriverArea, DeviceArea), SplitFeatures));
+        Assert.False(queue.Enabled);
+        queue.Reset();
+        queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures);
+        var state = queue.Snapshot();
+        Assert.Equal((8, DescArea, DriverArea, DeviceArea), (state.Size, state.DescAddress, state.DriverAddress, state.DeviceAddress));
+        Assert.Throws<InvalidOperationException>(() => queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures));
+    }
+
+    [Fact]
     public void SizeZero() =>
         AssertEnableFails(VirtqueueErrorReason.QueueSizeZero, 0, DescArea, DriverArea, DeviceArea);
 
