@@ -11,7 +11,7 @@ public sealed partial class VirtioPciTransport
 
     /// <summary>The guest-physical notify address of every queue when the BAR is at <paramref name="barAddress"/> (for ioeventfds).</summary>
     public IReadOnlyList<(int Queue, ulong Address)> GetNotifyAddresses(ulong barAddress) =>
-        Enumerable.Range(0, _queues.Length)
+        Enumerable.Range(0, _rings.Length)
             .Select(q => (q, barAddress + VirtioPciLayout.NotifyOffset + (ulong)q * VirtioPciLayout.NotifyOffMultiplier))
             .ToArray();
 
@@ -50,12 +50,12 @@ public sealed partial class VirtioPciTransport
     {
         lock (_lock)
         {
-            bool live = _activation is not null && (_status & VirtioDeviceStatus.DriverOk) != 0
-                && (uint)queue < (uint)_queues.Length && _queues[queue].Enabled;
+            bool live = _activation is not null && _common.DriverOk
+                && (uint)queue < (uint)_rings.Length && _common.Queue(queue).Enabled;
             if (live)
             {
                 _notifications++;
-                _queues[queue].Queue.RecordDriverNotification();
+                _rings[queue].RecordDriverNotification();
             }
             else
                 _ignoredNotifications++;
