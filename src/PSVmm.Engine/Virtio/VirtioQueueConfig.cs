@@ -1,10 +1,13 @@
+using PSVmm.Engine.Virtio.Queues;
+
 namespace PSVmm.Engine.Virtio;
 
 /// <summary>
 /// One virtqueue's registers as the driver programmed them through the transport (virtio 1.2
 /// §4.1.4.3: queue_size, queue_msix_vector, queue_enable, queue_notify_off, queue_desc,
-/// queue_driver, queue_device). An immutable copy: the device receives these at DRIVER_OK and
-/// builds its virtqueues from them; cmdlets read them in snapshots.
+/// queue_driver, queue_device). An immutable value: the transport keeps each queue's registers as
+/// one and replaces it (<c>with</c>) on every register write, so what the device receives at
+/// DRIVER_OK and cmdlets read in snapshots is the registers' value itself, not a copy of fields.
 /// </summary>
 /// <param name="Index">Queue index (what the driver writes to queue_select and to the notify address).</param>
 /// <param name="Size">Number of descriptors the driver chose (≤ <paramref name="MaxSize"/>).</param>
@@ -28,4 +31,7 @@ public sealed record VirtioQueueConfig(
 {
     /// <summary>VIRTIO_MSI_NO_VECTOR (§4.1.5.1.2): no MSI-X vector is assigned.</summary>
     public const ushort NoVector = 0xFFFF;
+
+    /// <summary>The ring layout these registers describe, to start a <see cref="Virtqueue"/> with.</summary>
+    public RingGeometry ToRingGeometry() => new(Size, DescriptorAddress, DriverAddress, DeviceAddress);
 }

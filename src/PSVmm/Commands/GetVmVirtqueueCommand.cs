@@ -25,13 +25,11 @@ public sealed class GetVmVirtqueueCommand : VmDeviceCommandBase
         {
             foreach (var disk in SelectDisks(vm, Id) ?? [])
             {
-                var info = disk.Virtio;
-                foreach (var registers in info.Queues)
+                for (int index = 0; index < disk.Virtio.Queues.Count; index++)
                 {
-                    if (Index is { Length: > 0 } && !Index.Contains(registers.Index))
+                    if (Index is { Length: > 0 } && !Index.Contains(index))
                         continue;
-                    var ring = info.QueueStates.FirstOrDefault(q => q.Index == registers.Index);
-                    WriteObject(new VmVirtqueue(vm.Name, disk, registers, ring));
+                    WriteObject(new VmVirtqueue(vm.Name, disk, index));
                 }
             }
         }

@@ -10,8 +10,11 @@ namespace PSVmm.Model;
 /// </summary>
 public sealed class VmVirtqueue
 {
-    internal VmVirtqueue(string vmName, VirtioBlkPciState disk, VirtioQueueConfig registers, VirtqueueState? ring)
+    /// <summary>Queue <paramref name="index"/> of <paramref name="disk"/>: its registers and its ring, from one transport snapshot.</summary>
+    internal VmVirtqueue(string vmName, VirtioBlkPciState disk, int index)
     {
+        var registers = disk.Virtio.Queues[index];
+        var ring = disk.Virtio.QueueStates.ElementAtOrDefault(index);
         VmName = vmName;
         DeviceId = disk.Id;
         PciAddress = disk.PciAddress.ToShortString();

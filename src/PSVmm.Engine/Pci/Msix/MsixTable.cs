@@ -77,14 +77,6 @@ public sealed class MsixTable
         lock (_lock) return VectorMaskedLocked(vector);
     }
 
-    /// <summary>The message the guest programmed for <paramref name="vector"/>.</summary>
-    public (ulong Address, uint Data) GetMessage(int vector)
-    {
-        if ((uint)vector >= (uint)VectorCount)
-            throw new ArgumentOutOfRangeException(nameof(vector));
-        lock (_lock) return MessageLocked(vector);
-    }
-
     /// <summary>
     /// Signals <paramref name="vector"/>. Returns false when MSI-X is disabled (the caller falls
     /// back to INTx). Otherwise the message is sent, or, while the function or the vector is

@@ -28,14 +28,14 @@ public interface IVirtqueue
     /// <summary>The largest size the device offers (queue_size after reset).</summary>
     ushort MaxSize { get; }
 
-    /// <summary>queue_size as the driver programmed it; checked by <see cref="Enable"/>.</summary>
-    ushort Size { get; set; }
+    /// <summary>queue_size as the driver programmed it (given to <see cref="Enable"/>; MaxSize after reset).</summary>
+    ushort Size { get; }
 
-    ulong DescriptorAreaAddress { get; set; }
+    ulong DescriptorAreaAddress { get; }
 
-    ulong DriverAreaAddress { get; set; }
+    ulong DriverAreaAddress { get; }
 
-    ulong DeviceAreaAddress { get; set; }
+    ulong DeviceAreaAddress { get; }
 
     bool Enabled { get; }
 
@@ -45,10 +45,11 @@ public interface IVirtqueue
     VirtqueueFormat Format { get; }
 
     /// <summary>
-    /// queue_enable = 1: checks size and ring areas against <paramref name="negotiatedFeatures"/>
-    /// and guest RAM, then starts the queue at index 0.
+    /// queue_enable = 1 with the driver's <paramref name="geometry"/>: checks size and ring areas
+    /// against <paramref name="negotiatedFeatures"/> and guest RAM, then starts the queue at index 0.
+    /// Throws InvalidOperationException while the queue is enabled.
     /// </summary>
-    void Enable(ulong negotiatedFeatures);
+    void Enable(RingGeometry geometry, ulong negotiatedFeatures);
 
     /// <summary>Back to the state after device reset: disabled, size = MaxSize, addresses 0, counters 0.</summary>
     void Reset();

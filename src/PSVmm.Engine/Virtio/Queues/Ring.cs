@@ -56,9 +56,6 @@ internal abstract class Ring
     }
 }
 
-/// <summary>Queue size and the guest addresses of the three ring areas.</summary>
-internal readonly record struct RingGeometry(ushort Size, ulong DescriptorArea, ulong DriverArea, ulong DeviceArea);
-
 /// <summary>
 /// Where the device stands. Split: free-running indices, wrap counters unused.
 /// Packed: ring offsets with their wrap counters.

@@ -3,8 +3,8 @@ using PSVmm.Engine.Memory;
 namespace PSVmm.Engine.Virtio.Queues;
 
 /// <summary>
-/// One virtqueue: the registers the transport programs (size, area addresses, enable) and,
-/// once enabled, a split or packed ring. Every public member takes the queue lock, so the
+/// One virtqueue: the layout the transport enables it with (size, area addresses) and, while
+/// enabled, a split or packed ring. Every public member takes the queue lock, so the
 /// transport (vCPU thread), the device (IoThread) and cmdlets (snapshots) may call concurrently.
 /// </summary>
 public sealed class Virtqueue : IVirtqueue
@@ -18,10 +18,7 @@ public sealed class Virtqueue : IVirtqueue
     private readonly object _lock = new();
     private readonly RingMemory _memory;
     private Ring? _ring;
-    private ushort _size;
-    private ulong _descriptorArea;
-    private ulong _driverArea;
-    private ulong _deviceArea;
+    private RingGeometry _geometry;
     private ulong _features;
     // Bumped by Reset and Enable so chains of an earlier incarnation are recognised as stale.
     private long _generation;
@@ -46,7 +43,7 @@ public sealed class Virtqueue : IVirtqueue
         MaxSize = maxSize;
         MaxIndirectEntries = maxIndirectEntries;
         _memory = new RingMemory(memory);
-        _size = maxSize;
+        _geometry = AtReset;
     }
 
     public int Index { get; }
@@ -58,26 +55,22 @@ public sealed class Virtqueue : IVirtqueue
 
     public ushort Size
     {
-        get { lock (_lock) { return _size; } }
-        set { lock (_lock) { ThrowIfEnabled(); _size = value; } }
+        get { lock (_lock) { return _geometry.Size; } }
     }
 
     public ulong DescriptorAreaAddress
     {
-        get { lock (_lock) { return _descriptorArea; } }
-        set { lock (_lock) { ThrowIfEnabled(); _descriptorArea = value; } }
+        get { lock (_lock) { return _geometry.DescriptorArea; } }
     }
 
     public ulong DriverAreaAddress
     {
-        get { lock (_lock) { return _driverArea; } }
-        set { lock (_lock) { ThrowIfEnabled(); _driverArea = value; } }
+        get { lock (_lock) { return _geometry.DriverArea; } }
     }
 
     public ulong DeviceAreaAddress
     {
-        get { lock (_lock) { return _deviceArea; } }
-        set { lock (_lock) { ThrowIfEnabled(); _deviceArea = value; } }
+        get { lock (_lock) { return _geometry.DeviceArea; } }
     }
 
     public bool Enabled
@@ -98,26 +91,28 @@ public sealed class Virtqueue : IVirtqueue
     private static VirtqueueFormat FormatOf(ulong features) =>
         RingFeatures.Has(features, RingFeatures.RingPackedBit) ? VirtqueueFormat.Packed : VirtqueueFormat.Split;
 
-    public void Enable(ulong negotiatedFeatures)
+    private RingGeometry AtReset => new(MaxSize, 0, 0, 0);
+
+    public void Enable(RingGeometry geometry, ulong negotiatedFeatures)
     {
         lock (_lock)
         {
             ThrowIfEnabled();
+            _geometry = geometry;
             try
             {
                 // §4.1.4.3.2: queue_size 0 or above the offered maximum cannot be used.
-                if (_size == 0)
+                if (geometry.Size == 0)
                 {
                     throw new VirtqueueException(VirtqueueErrorReason.QueueSizeZero, "queue size is 0");
                 }
 
-                if (_size > MaxSize)
+                if (geometry.Size > MaxSize)
                 {
                     throw new VirtqueueException(VirtqueueErrorReason.QueueSizeTooLarge,
-                        $"queue size {_size} exceeds the maximum {MaxSize}");
+                        $"queue size {geometry.Size} exceeds the maximum {MaxSize}");
                 }
 
-                var geometry = new RingGeometry(_size, _descriptorArea, _driverArea, _deviceArea);
                 Ring ring;
                 if (FormatOf(negotiatedFeatures) == VirtqueueFormat.Packed)
                 {
@@ -148,10 +143,7 @@ public sealed class Virtqueue : IVirtqueue
         {
             _ring = null;
             _generation++;
-            _size = MaxSize;
-            _descriptorArea = 0;
-            _driverArea = 0;
-            _deviceArea = 0;
+            _geometry = AtReset;
             _features = 0;
             _popped = 0;
             _completed = 0;
@@ -305,8 +297,8 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             var position = _ring?.Position ?? new RingPosition(0, true, 0, true, 0);
-            return new VirtqueueState(Index, FormatOf(_features), _size, MaxSize, _ring is not null,
-                _descriptorArea, _driverArea, _deviceArea, _features,
+            return new VirtqueueState(Index, FormatOf(_features), _geometry.Size, MaxSize, _ring is not null,
+                _geometry.DescriptorArea, _geometry.DriverArea, _geometry.DeviceArea, _features,
                 position.NextAvail, position.AvailWrap, position.UsedIdx, position.UsedWrap, position.LastAvailIdx,
                 _ring?.GuestNotificationsEnabled ?? true,
                 _popped, _completed, _notifications, _interrupts, _suppressed, _lastError);
@@ -330,7 +322,7 @@ public sealed class Virtqueue : IVirtqueue
     {
         if (_ring is not null)
         {
-            throw new InvalidOperationException($"queue {Index} is enabled; its configuration is fixed until reset");
+            throw new InvalidOperationException($"queue {Index} is already enabled; reset it first");
         }
     }
 }

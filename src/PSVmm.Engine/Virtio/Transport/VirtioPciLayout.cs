@@ -49,26 +49,3 @@ public static class VirtioPciLayout
 
     private static ulong RoundUp(ulong value, ulong align) => (value + align - 1) & ~(align - 1);
 }
-
-/// <summary>Field offsets of struct virtio_pci_common_cfg (virtio 1.2 §4.1.4.3).</summary>
-public static class VirtioPciCommonConfig
-{
-    public const int DeviceFeatureSelect = 0x00;  // le32 RW
-    public const int DeviceFeature = 0x04;        // le32 RO
-    public const int DriverFeatureSelect = 0x08;  // le32 RW
-    public const int DriverFeature = 0x0C;        // le32 RW
-    public const int ConfigMsixVector = 0x10;     // le16 RW
-    public const int NumQueues = 0x12;            // le16 RO
-    public const int DeviceStatus = 0x14;         // u8 RW
-    public const int ConfigGeneration = 0x15;     // u8 RO
-    public const int QueueSelect = 0x16;          // le16 RW
-    public const int QueueSize = 0x18;            // le16 RW
-    public const int QueueMsixVector = 0x1A;      // le16 RW
-    public const int QueueEnable = 0x1C;          // le16 RW
-    public const int QueueNotifyOff = 0x1E;       // le16 RO
-    public const int QueueDesc = 0x20;            // le64 RW
-    public const int QueueDriver = 0x28;          // le64 RW
-    public const int QueueDevice = 0x30;          // le64 RW
-    public const int QueueNotifyData = 0x38;      // le16 RO (VIRTIO_F_NOTIF_CONFIG_DATA; not offered: reads 0)
-    public const int QueueReset = 0x3A;           // le16 RW (VIRTIO_F_RING_RESET; not offered: reads 0, writes ignored)
-}

@@ -38,7 +38,7 @@ public sealed partial class VirtioPciTransport
     private void SignalConfigLocked()
     {
         _configInterrupts++;
-        DeliverLocked(_configVector, IsrConfig);
+        DeliverLocked(_common.ConfigVector, IsrConfig);
     }
 
     private void DeliverLocked(ushort vector, byte isrBit)
@@ -53,10 +53,10 @@ public sealed partial class VirtioPciTransport
     {
         lock (_lock)
         {
-            if (!ReferenceEquals(_activation, handle) || (uint)queue >= (uint)_queues.Length)
+            if (!ReferenceEquals(_activation, handle) || (uint)queue >= (uint)_rings.Length)
                 return false;
             _queueInterrupts++;
-            DeliverLocked(_queues[queue].MsixVector, IsrQueue);
+            DeliverLocked(_common.Queue(queue).MsixVector, IsrQueue);
             return true;
         }
     }
@@ -77,8 +77,8 @@ public sealed partial class VirtioPciTransport
                 // §2.5.1/§4.1.4.3.1: the generation changes with every configuration change. The
                 // notification is sent only once DRIVER_OK is set: a level INTx nobody acknowledges
                 // would storm a guest that has no handler yet.
-                owner._configGeneration++;
-                if ((owner._status & VirtioDeviceStatus.DriverOk) != 0)
+                owner._common.ConfigurationChanged();
+                if (owner._common.DriverOk)
                     owner.SignalConfigLocked();
             }
         }
@@ -86,7 +86,7 @@ public sealed partial class VirtioPciTransport
         public void DeviceNeedsReset(string reason)
         {
             lock (owner._lock)
-                owner.MarkNeedsResetLocked(reason, notify: (owner._status & VirtioDeviceStatus.DriverOk) != 0 || owner._activating);
+                owner.MarkNeedsResetLocked(reason, notify: owner._common.DriverOk || owner._common.DriverOkPending);
         }
     }
 }

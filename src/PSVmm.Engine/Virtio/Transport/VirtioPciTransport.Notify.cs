@@ -9,18 +9,9 @@ public sealed partial class VirtioPciTransport
     private long _notifications;
     private long _ignoredNotifications;
 
-    /// <summary>
-    /// Where trapped notifications go once accepted (and counted). Null (default):
-    /// <see cref="VirtioDevice.QueueNotify"/> runs inline on the writing vCPU thread. The machine
-    /// sets it to hand the kick to the device's iothread, which then calls
-    /// <see cref="VirtioDevice.QueueNotify"/> (not <see cref="DeliverNotify"/>, which would check
-    /// and count it again). Called outside the transport lock; exceptions are swallowed.
-    /// </summary>
-    public Action<int>? QueueNotifyHandler { get; set; }
-
     /// <summary>The guest-physical notify address of every queue when the BAR is at <paramref name="barAddress"/> (for ioeventfds).</summary>
     public IReadOnlyList<(int Queue, ulong Address)> GetNotifyAddresses(ulong barAddress) =>
-        Enumerable.Range(0, _queues.Length)
+        Enumerable.Range(0, _rings.Length)
             .Select(q => (q, barAddress + VirtioPciLayout.NotifyOffset + (ulong)q * VirtioPciLayout.NotifyOffMultiplier))
             .ToArray();
 
@@ -29,9 +20,11 @@ public sealed partial class VirtioPciTransport
         GetNotifyAddresses(Config.GetBarAddress(VirtioPciLayout.Bar));
 
     /// <summary>
-    /// A notification that bypassed the BAR (a KVM ioeventfd on one of <see cref="GetNotifyAddresses(ulong)"/>
-    /// fired; call it on the iothread): checks and counts it like a trapped write and calls the
-    /// device directly. Returns false when it was ignored.
+    /// A notification of <paramref name="queue"/>: checks and counts it and calls
+    /// <see cref="VirtioDevice.QueueNotify"/> on the calling thread. Trapped writes (notify region,
+    /// legacy register) arrive here on the vCPU thread; a notification that bypassed the BAR (a KVM
+    /// ioeventfd on one of <see cref="GetNotifyAddresses(ulong)"/> fired) on the iothread.
+    /// Returns false when it was ignored.
     /// </summary>
     public bool DeliverNotify(int queue)
     {
@@ -49,29 +42,7 @@ public sealed partial class VirtioPciTransport
             lock (_lock) _ignoredNotifications++;
             return;
         }
-        NotifyFromGuest((int)Math.Min(offset / VirtioPciLayout.NotifyOffMultiplier, int.MaxValue));
-    }
-
-    /// <summary>A trapped notification of <paramref name="queue"/> (modern notify region or legacy register).</summary>
-    private void NotifyFromGuest(int queue)
-    {
-        if (!AcceptNotify(queue))
-            return;
-        if (QueueNotifyHandler is { } handler)
-        {
-            try
-            {
-                handler(queue);
-            }
-            catch (Exception)
-            {
-                // A handler failure must not reach the vCPU; the iothread reports its own errors.
-            }
-        }
-        else
-        {
-            Device.QueueNotify(queue);
-        }
+        DeliverNotify((int)Math.Min(offset / VirtioPciLayout.NotifyOffMultiplier, int.MaxValue));
     }
 
     /// <summary>Counts the notification; true when the device is live and the queue enabled.</summary>
@@ -79,12 +50,12 @@ public sealed partial class VirtioPciTransport
     {
         lock (_lock)
         {
-            bool live = _activation is not null && (_status & VirtioDeviceStatus.DriverOk) != 0
-                && (uint)queue < (uint)_queues.Length && _queues[queue].Enabled;
+            bool live = _activation is not null && _common.DriverOk
+                && (uint)queue < (uint)_rings.Length && _common.Queue(queue).Enabled;
             if (live)
             {
                 _notifications++;
-                _queues[queue].Queue.RecordDriverNotification();
+                _rings[queue].RecordDriverNotification();
             }
             else
                 _ignoredNotifications++;

@@ -3,6 +3,7 @@ using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Pci.Msix;
+using PSVmm.Engine.Virtio.Queues;
 
 namespace PSVmm.Engine.Virtio.Transport;
 
@@ -12,20 +13,31 @@ namespace PSVmm.Engine.Virtio.Transport;
 /// describes, the five virtio vendor capabilities (common, notify, ISR, device, PCI
 /// configuration access) and MSI-X with one vector per queue plus one for configuration changes.
 ///
+/// <para>The transport composes the common configuration registers (<see cref="VirtioPciCommonConfig"/>)
+/// with the capability layout, notifications, the ISR, interrupt routing (MSI-X or INTx) and the
+/// device's activation and reset.</para>
+///
 /// <para><b>Threads and locks.</b> vCPU threads access registers; iothreads signal used buffers
-/// and report device errors. <c>_lock</c> guards all register state and is held only for
-/// short, non-blocking work (it is taken before the MSI-X table's and the INTx line's locks).
-/// <c>_lifecycleLock</c> serialises device_status writes: a reset or an activation takes it,
-/// changes registers under <c>_lock</c>, and calls <see cref="VirtioDevice.Reset"/> /
-/// <see cref="VirtioDevice.Activate"/> with <c>_lock</c> released, so a device that waits in
-/// Reset for its iothread cannot deadlock against an iothread signalling an interrupt. The
-/// iothread never takes <c>_lifecycleLock</c>. Before the device is reset the activation is
+/// and report device errors. Two locks, always taken in this order:</para>
+/// <list type="number">
+/// <item><c>_lifecycleLock</c> serialises device_status writes (reset and activation). It is held
+/// while <see cref="VirtioDevice.Reset"/> / <see cref="VirtioDevice.Activate"/> run, with
+/// <c>_lock</c> released, so a device that waits in Reset for its iothread cannot deadlock
+/// against that iothread signalling an interrupt. Iothreads never take it.</item>
+/// <item><c>_lock</c>, the register lock, guards all register state: the common configuration
+/// (which has no lock of its own), the ISR, the activation handle, the INTx line and the
+/// counters. It is held only for short, non-blocking work and is taken before the MSI-X table's,
+/// the INTx line's and each <see cref="Virtqueue"/>'s own lock.</item>
+/// </list>
+/// <para>Method suffixes: <c>…Locked</c>: the caller holds <c>_lock</c>. <c>…InLifecycle</c>: the
+/// caller holds <c>_lifecycleLock</c> and not <c>_lock</c> (the method takes <c>_lock</c> for short
+/// spans itself and calls the device between them). Before the device is reset the activation is
 /// revoked under <c>_lock</c>, so late interrupts from in-flight work are dropped.</para>
 ///
 /// <para>Integration: construct, then <see cref="AttachTo"/> a <see cref="PciRoot"/> (adds the
-/// function and wires INTx), then <see cref="PciRoot.AssignBars"/>. Queue notifications go to
-/// <see cref="VirtioDevice.QueueNotify"/> inline unless <see cref="QueueNotifyHandler"/> is set;
-/// an ioeventfd path calls <see cref="DeliverNotify"/> for the addresses of <see cref="GetNotifyAddresses(ulong)"/>.</para>
+/// function and wires INTx), then <see cref="PciRoot.AssignBars"/>. Trapped queue notifications go
+/// to <see cref="VirtioDevice.QueueNotify"/> inline on the vCPU thread; an ioeventfd path calls
+/// <see cref="DeliverNotify"/> for the addresses of <see cref="GetNotifyAddresses(ulong)"/>.</para>
 ///
 /// With <c>transitional</c> the function also offers the legacy interface (I/O BAR 0, device ID
 /// 0x1000 + type - 1, revision 0; see VirtioPciTransport.Legacy.cs).
@@ -46,7 +58,7 @@ public sealed partial class VirtioPciTransport : PciFunction
     private readonly object _lock = new();
     private readonly object _lifecycleLock = new();
     private readonly IGuestMemory _memory;
-    private readonly QueueRegisters[] _queues;
+    private readonly Virtqueue[] _rings;
     private readonly PciSubregionMap _bar;
     private readonly DelegateRegion? _legacyRegion;
     private PciIntx? _intx;
@@ -63,21 +75,21 @@ public sealed partial class VirtioPciTransport : PciFunction
             throw new ArgumentException("Transport features must lie in bits 24-49.", nameof(transportFeatures));
         if ((transportFeatures & VirtioFeatures.Version1) == 0)
             throw new ArgumentException("A modern transport must offer VIRTIO_F_VERSION_1.", nameof(transportFeatures));
-        OfferedFeatures = device.DeviceFeatures | transportFeatures;
 
-        _queues = new QueueRegisters[device.QueueCount];
-        for (int q = 0; q < _queues.Length; q++)
-            _queues[q] = new QueueRegisters(q, device.MaxQueueSize, _memory);
+        int vectors = device.QueueCount + 1;
+        _common = new VirtioPciCommonConfig(device.DeviceFeatures | transportFeatures, device.QueueCount, device.MaxQueueSize, vectors);
+        _rings = new Virtqueue[device.QueueCount];
+        for (int q = 0; q < _rings.Length; q++)
+            _rings[q] = new Virtqueue(q, device.MaxQueueSize, _memory);
 
         if (transitional)
         {
-            if (0x18 + device.ConfigSize > (int)PciBarDefinition.MaxIoSize)
+            if (VirtioPciCommonConfig.LegacyHeaderLength + device.ConfigSize > (int)PciBarDefinition.MaxIoSize)
                 throw new ArgumentException("The device configuration does not fit a legacy I/O BAR.", nameof(transitional));
             Config.AddBar(LegacyBar, PciBarKind.Io, LegacyBarSize(device.ConfigSize));
             _legacyRegion = new DelegateRegion(ReadLegacy, WriteLegacy);
         }
 
-        int vectors = device.QueueCount + 1;
         ulong barSize = VirtioPciLayout.BarSize(vectors);
         Config.AddBar(VirtioPciLayout.Bar, PciBarKind.Memory64, barSize);
         AddStructureCapabilities(device);
@@ -101,9 +113,9 @@ public sealed partial class VirtioPciTransport : PciFunction
     public MsixCapability Msix { get; }
 
     /// <summary>Device-specific plus transport feature bits offered in device_feature.</summary>
-    public ulong OfferedFeatures { get; }
+    public ulong OfferedFeatures => _common.OfferedFeatures;
 
-    public int QueueCount => _queues.Length;
+    public int QueueCount => _rings.Length;
 
     /// <summary>The INTx line, once <see cref="ConnectIntx"/> or <see cref="AttachTo"/> wired it.</summary>
     public PciIntx? Intx { get { lock (_lock) return _intx; } }
@@ -162,12 +174,13 @@ public sealed partial class VirtioPciTransport : PciFunction
     {
         lock (_lock)
         {
-            return new VirtioDeviceInfo(Name, Device.DeviceType, _status, OfferedFeatures, _driverFeatures, _negotiatedFeatures,
-                _configGeneration, _configVector, _isr, _brokenReason, _activation is not null, IsTransitional, _legacy,
-                _queues.Select(q => q.Snapshot()).ToArray(),
-                _queues.Select(q => q.Queue.Snapshot()).ToArray(),
-                new VirtioTransportCounters(_notifications, _ignoredNotifications, _ignoredWrites, _queueInterrupts,
-                    _configInterrupts, _resets, _activations, _refusedFeatures));
+            return new VirtioDeviceInfo(Name, Device.DeviceType, _common.Status, OfferedFeatures, _common.DriverFeatures,
+                _common.NegotiatedFeatures, _common.Generation, _common.ConfigVector, _isr, _common.NeedsResetReason,
+                _activation is not null, IsTransitional, _common.LegacyMode,
+                _common.Queues(),
+                _rings.Select(q => q.Snapshot()).ToArray(),
+                new VirtioTransportCounters(_notifications, _ignoredNotifications, _common.IgnoredWrites, _queueInterrupts,
+                    _configInterrupts, _resets, _activations, _common.RefusedFeatures));
         }
     }
 }

@@ -26,8 +26,7 @@ internal static class QueueFixtures
         memory ??= VirtqTestMemory.Flat(RamSize);
         var driver = new SplitRingDriver(memory, size, DescArea, DriverArea, DeviceArea);
         var queue = new Virtqueue(0, maxSize, memory, maxIndirect);
-        Program(queue, size, DescArea, DriverArea, DeviceArea);
-        queue.Enable(features);
+        queue.Enable(new RingGeometry(size, DescArea, DriverArea, DeviceArea), features);
         return (memory, queue, driver);
     }
 
@@ -38,17 +37,8 @@ internal static class QueueFixtures
         memory ??= VirtqTestMemory.Flat(RamSize);
         var driver = new PackedRingDriver(memory, size, DescArea, DriverArea, DeviceArea);
         var queue = new Virtqueue(0, maxSize, memory, maxIndirect);
-        Program(queue, size, DescArea, DriverArea, DeviceArea);
-        queue.Enable(features);
+        queue.Enable(new RingGeometry(size, DescArea, DriverArea, DeviceArea), features);
         return (memory, queue, driver);
-    }
-
-    public static void Program(IVirtqueue queue, ushort size, ulong desc, ulong driver, ulong device)
-    {
-        queue.Size = size;
-        queue.DescriptorAreaAddress = desc;
-        queue.DriverAreaAddress = driver;
-        queue.DeviceAreaAddress = device;
     }
 
     /// <summary>Two RAM regions with a hole of <paramref name="hole"/> bytes between them.</summary>
@@ -81,8 +71,7 @@ internal static class QueueFixtures
         Assert.Null(queue.Snapshot().LastError);
 
         var driver = new SplitRingDriver(memory, 8, DescArea, DriverArea, DeviceArea);
-        Program(queue, 8, DescArea, DriverArea, DeviceArea);
-        queue.Enable(features & ~VirtioFeatures.RingPacked);
+        queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), features & ~VirtioFeatures.RingPacked);
         ushort head = driver.AddChain(DriverBuffer.Out(Data, 16), DriverBuffer.In(Data + 0x100, 32));
         var chain = Pop(queue);
         Assert.Equal(head, chain.Id);

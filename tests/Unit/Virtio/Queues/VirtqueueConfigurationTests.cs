@@ -14,11 +14,25 @@ public class VirtqueueConfigurationTests
     {
         memory ??= VirtqTestMemory.Flat(RamSize);
         var queue = new Virtqueue(3, 256, memory);
-        Program(queue, size, desc, driver, device);
-        AssertQueueError(reason, () => queue.Enable(features));
+        AssertQueueError(reason, () => queue.Enable(new RingGeometry(size, desc, driver, device), features));
         Assert.False(queue.Enabled);
         Assert.Equal(reason, queue.Snapshot().LastError);
         AssertRecoversAfterReset(queue, memory, reason);
+    }
+
+    [Fact]
+    public void Enabling_with_a_geometry_programs_and_checks_it()
+    {
+        var memory = VirtqTestMemory.Flat(RamSize);
+        var queue = new Virtqueue(3, 256, memory);
+        AssertQueueError(VirtqueueErrorReason.QueueSizeNotPowerOfTwo,
+            () => queue.Enable(new RingGeometry(6, DescArea, DriverArea, DeviceArea), SplitFeatures));
+        Assert.False(queue.Enabled);
+        queue.Reset();
+        queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures);
+        var state = queue.Snapshot();
+        Assert.Equal((8, DescArea, DriverArea, DeviceArea), (state.Size, state.DescAddress, state.DriverAddress, state.DeviceAddress));
+        Assert.Throws<InvalidOperationException>(() => queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures));
     }
 
     [Fact]
@@ -95,13 +109,11 @@ public class VirtqueueConfigurationTests
         var memory = VirtqTestMemory.Flat(RamSize);
         var queue = new Virtqueue(0, 256, memory);
         // Avail ring (22 bytes) ends exactly at the end of RAM; so does the packed ring below.
-        Program(queue, 8, RamSize - 0x200 - 128, RamSize - 22, RamSize - 0x100 - 72);
-        queue.Enable(SplitFeatures);
+        queue.Enable(new RingGeometry(8, RamSize - 0x200 - 128, RamSize - 22, RamSize - 0x100 - 72), SplitFeatures);
         Assert.True(queue.Enabled);
 
         var packed = new Virtqueue(1, 256, memory);
-        Program(packed, 8, RamSize - 128, RamSize - 0x100, RamSize - 0x200);
-        packed.Enable(PackedFeatures);
+        packed.Enable(new RingGeometry(8, RamSize - 128, RamSize - 0x100, RamSize - 0x200), PackedFeatures);
         Assert.True(packed.Enabled);
     }
 
@@ -127,11 +139,7 @@ public class VirtqueueConfigurationTests
     public void ConfigurationIsFixedWhileEnabled()
     {
         var (_, queue, _) = Split();
-        Assert.Throws<InvalidOperationException>(() => queue.Size = 4);
-        Assert.Throws<InvalidOperationException>(() => queue.DescriptorAreaAddress = 0);
-        Assert.Throws<InvalidOperationException>(() => queue.DriverAreaAddress = 0);
-        Assert.Throws<InvalidOperationException>(() => queue.DeviceAreaAddress = 0);
-        Assert.Throws<InvalidOperationException>(() => queue.Enable(SplitFeatures));
+        Assert.Throws<InvalidOperationException>(() => queue.Enable(new RingGeometry(4, 0, 0, 0), SplitFeatures));
         Assert.Equal((ushort)8, queue.Size);
     }
 
@@ -168,11 +176,11 @@ public class VirtqueueConfigurationTests
     {
         var memory = VirtqTestMemory.Flat(RamSize);
         var queue = new Virtqueue(0, 8, memory);
-        Program(queue, 8, DescArea, DriverArea, DeviceArea);
+        var geometry = new RingGeometry(8, DescArea, DriverArea, DeviceArea);
         var features = packed ? PackedFeatures : SplitFeatures;
         SplitRingDriver? split = packed ? null : new SplitRingDriver(memory, 8, DescArea, DriverArea, DeviceArea);
         PackedRingDriver? packedDriver = packed ? new PackedRingDriver(memory, 8, DescArea, DriverArea, DeviceArea) : null;
-        queue.Enable(features);
+        queue.Enable(geometry, features);
         split?.AddChain(DriverBuffer.In(Data, 8));
         packedDriver?.AddChain(DriverBuffer.In(Data, 8));
         var stale = Pop(queue);
@@ -181,8 +189,7 @@ public class VirtqueueConfigurationTests
         queue.Reset();
         var ringBytes = new byte[0x4000];
         memory.Read(DescArea, ringBytes);
-        Program(queue, 8, DescArea, DriverArea, DeviceArea);
-        queue.Enable(features);
+        queue.Enable(geometry, features);
 
         Assert.False(queue.AddUsed(stale, 8));
         var after = new byte[0x4000];
@@ -203,17 +210,17 @@ public class VirtqueueConfigurationTests
         var memory = VirtqTestMemory.Flat(RamSize);
         var fresh = new Virtqueue(5, 64, memory).Snapshot();
         var queue = new Virtqueue(5, 64, memory);
-        Program(queue, 16, DescArea, DriverArea, DeviceArea);
+        var geometry = new RingGeometry(16, DescArea, DriverArea, DeviceArea);
         if (packed)
         {
             var driver = new PackedRingDriver(memory, 16, DescArea, DriverArea, DeviceArea);
-            queue.Enable(PackedFeatures | VirtioFeatures.EventIdx);
+            queue.Enable(geometry, PackedFeatures | VirtioFeatures.EventIdx);
             driver.AddChain(DriverBuffer.Out(Data, 4));
         }
         else
         {
             var driver = new SplitRingDriver(memory, 16, DescArea, DriverArea, DeviceArea);
-            queue.Enable(SplitFeatures | VirtioFeatures.EventIdx);
+            queue.Enable(geometry, SplitFeatures | VirtioFeatures.EventIdx);
             driver.AddChain(DriverBuffer.Out(Data, 4));
         }
 
@@ -243,8 +250,7 @@ public class VirtqueueConfigurationTests
 
         queue.Reset();
         var fresh = new SplitRingDriver(memory, 8, DescArea, DriverArea, DeviceArea);
-        Program(queue, 8, DescArea, DriverArea, DeviceArea);
-        queue.Enable(SplitFeatures);
+        queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures);
         ushort head = fresh.AddChain(DriverBuffer.Out(Data + 0x40, 1));
         var chain = Pop(queue);
         Assert.Equal(head, chain.Id);

@@ -84,8 +84,7 @@ internal sealed class BlockRig : IDisposable
                 ? new PackedDriverAdapter(new PackedRingDriver(Memory, QueueSize, desc, driverArea, deviceArea))
                 : new SplitDriverAdapter(new SplitRingDriver(Memory, QueueSize, desc, driverArea, deviceArea));
             var queue = new Virtqueue(q, 1024, Memory);
-            QueueFixtures.Program(queue, QueueSize, desc, driverArea, deviceArea);
-            queue.Enable(Features);
+            queue.Enable(new RingGeometry(QueueSize, desc, driverArea, deviceArea), Features);
             Queues[q] = queue;
         }
 
