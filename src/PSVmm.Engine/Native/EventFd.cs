@@ -1,3 +1,5 @@
+using Tmds.Linux;
+
 namespace PSVmm.Engine.Native;
 
 /// <summary>A non-blocking, close-on-exec eventfd used as a completion doorbell.</summary>
@@ -7,26 +9,28 @@ internal sealed unsafe class EventFd : IDisposable
 
     public EventFd()
     {
-        _fd = LibCShim.eventfd(0, LibCShim.EFD_NONBLOCK | LibCShim.EFD_CLOEXEC);
+        _fd = Open();
         if (_fd < 0)
         {
-            throw new IOException($"eventfd failed: {Errno.Describe(LibCShim.LastErrno)}");
+            throw new IOException($"eventfd failed: {Errno.Describe(LibC.errno)}");
         }
     }
+
+    private static int Open() => LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
 
     public int Fd => _fd;
 
     public void Signal()
     {
         ulong one = 1;
-        LibCShim.write(_fd, &one, sizeof(ulong));
+        LibC.write(_fd, &one, sizeof(ulong));
     }
 
     /// <summary>Resets the counter to zero; returns false when it already was.</summary>
     public bool Reset()
     {
         ulong value;
-        return LibCShim.read(_fd, &value, sizeof(ulong)) == sizeof(ulong);
+        return LibC.read(_fd, &value, sizeof(ulong)) == sizeof(ulong);
     }
 
     /// <summary>Waits until the eventfd is readable or the timeout passes.</summary>
@@ -34,8 +38,8 @@ internal sealed unsafe class EventFd : IDisposable
 
     public static bool WaitReadable(int fd, int timeoutMs)
     {
-        var pfd = new PollFd { Fd = fd, Events = LibCShim.POLLIN };
-        return LibCShim.poll(&pfd, 1, timeoutMs) > 0 && (pfd.Revents & LibCShim.POLLIN) != 0;
+        var pfd = new pollfd { fd = fd, events = LibC.POLLIN };
+        return LibC.poll(&pfd, 1, timeoutMs) > 0 && (pfd.revents & LibC.POLLIN) != 0;
     }
 
     public void Dispose()
@@ -43,7 +47,7 @@ internal sealed unsafe class EventFd : IDisposable
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
         {
-            LibCShim.close(fd);
+            LibC.close(fd);
         }
     }
 }
