@@ -112,17 +112,17 @@ internal sealed unsafe class KvmVm : IDisposable
     /// <summary>An eventfd bound to guest writes at <paramref name="address"/>; disposing it unbinds and closes it.</summary>
     public KvmIoEventFd CreateIoEventFd(ulong address, uint length, bool pio, ulong? dataMatch = null)
     {
-        int fd = Sys.EventFd("eventfd(ioeventfd)");
+        var eventFd = Sys.CreateEventFd("eventfd(ioeventfd)");
         try
         {
-            SetIoeventfd(fd, address, length, pio, dataMatch);
+            SetIoeventfd(eventFd.Fd, address, length, pio, dataMatch);
         }
         catch
         {
-            Sys.Close(fd);
+            eventFd.Dispose();
             throw;
         }
-        return new KvmIoEventFd(this, fd, address, length, pio, dataMatch);
+        return new KvmIoEventFd(this, eventFd, address, length, pio, dataMatch);
     }
 
     public KvmVcpu CreateVcpu(int index, int runMmapSize)
