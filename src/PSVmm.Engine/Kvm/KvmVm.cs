@@ -33,12 +33,6 @@ internal sealed unsafe class KvmVm : IDisposable
         return rc < 0 ? 0 : rc;
     }
 
-    public bool TryEnableCap(uint capability, ulong arg0 = 0)
-    {
-        var cap = new KvmEnableCap { Cap = capability, Arg0 = arg0 };
-        return LibC.ioctl(_fd, unchecked((int)KvmIoctls.EnableCap), &cap) == 0;
-    }
-
     public void SetUserMemoryRegion(uint slot, ulong guestAddress, ulong size, ulong hostAddress)
     {
         var region = new KvmUserspaceMemoryRegion

@@ -36,8 +36,6 @@ internal sealed unsafe class PendingIo
     /// <summary>Bytes already moved (Read/Write), or zeroes already written by the fallback.</summary>
     public long Done { get; private set; }
 
-    public bool UsesBounce => _bounce != null;
-
     /// <summary>WriteZeroes fell back to writing a zero-filled buffer.</summary>
     public bool WritingZeroes { get; private set; }
 

@@ -76,9 +76,6 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
 
     public int LogicalBlockSize => Direct ? Math.Max(_geometry.LogicalBlockSize, _geometry.DirectOffsetAlign) : _geometry.LogicalBlockSize;
 
-    /// <summary>The memory alignment O_DIRECT needs of buffers; misaligned ones are bounced.</summary>
-    public int DirectMemoryAlignment => _geometry.DirectMemoryAlign;
-
     public bool Direct => _options.CacheMode == BlockCacheMode.None;
 
     public BlockCacheMode CacheMode => _options.CacheMode;
