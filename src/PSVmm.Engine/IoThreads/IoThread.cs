@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
 using PSVmm.Engine.Native;
 using Tmds.Linux;
@@ -34,7 +33,7 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
         _onHandlerError = onHandlerError ?? ((_, _) => { });
         _epoll = epoll_create1(EPOLL_CLOEXEC);
         if (_epoll < 0)
-            throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new IOException($"epoll_create1 failed: errno {errno}");
         var wakeFd = EventFd.TryCreate(out _);
         if (wakeFd is null || !EpollAdd(wakeFd.Fd, WakeKey))
         {
@@ -58,7 +57,7 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
         {
             ulong key = _nextKey++;
             if (!EpollAdd(fd, key))
-                throw new IOException($"IoThread {Name}: epoll_ctl ADD fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
+                throw new IOException($"IoThread {Name}: epoll_ctl ADD fd {fd} failed: errno {errno}");
             _handlers[key] = () =>
             {
                 EventFd.Reset(fd);
