@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
+using PSVmm.Engine.Native;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 
@@ -17,7 +17,7 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
     private const ulong WakeKey = 0;
 
     private readonly int _epoll;
-    private readonly int _wakeFd;
+    private readonly EventFd _wakeFd;
     private readonly Thread _thread;
     private readonly Action<string, Exception> _onHandlerError;
     private readonly ConcurrentQueue<Action> _posted = new();
@@ -33,15 +33,15 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
         _onHandlerError = onHandlerError ?? ((_, _) => { });
         _epoll = epoll_create1(EPOLL_CLOEXEC);
         if (_epoll < 0)
-            throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
-        _wakeFd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (_wakeFd < 0 || !EpollAdd(_wakeFd, WakeKey))
+            throw new IOException($"epoll_create1 failed: errno {errno}");
+        var wakeFd = EventFd.TryCreate(out _);
+        if (wakeFd is null || !EpollAdd(wakeFd.Fd, WakeKey))
         {
             close(_epoll);
-            if (_wakeFd >= 0)
-                close(_wakeFd);
+            wakeFd?.Dispose();
             throw new IOException($"IoThread {name}: eventfd/epoll setup failed");
         }
+        _wakeFd = wakeFd;
         _thread = new Thread(Run) { Name = $"iothread {name}", IsBackground = true };
         _thread.Start();
     }
@@ -57,11 +57,10 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
         {
             ulong key = _nextKey++;
             if (!EpollAdd(fd, key))
-                throw new IOException($"IoThread {Name}: epoll_ctl ADD fd {fd} failed: errno {Marshal.GetLastPInvokeError()}");
+                throw new IOException($"IoThread {Name}: epoll_ctl ADD fd {fd} failed: errno {errno}");
             _handlers[key] = () =>
             {
-                ulong counter;
-                read(fd, &counter, sizeof(ulong));
+                EventFd.Reset(fd);
                 handler();
             };
             source.Key = key;
@@ -125,11 +124,7 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
         return entry;
     }
 
-    private void Wake()
-    {
-        ulong one = 1;
-        write(_wakeFd, &one, sizeof(ulong));
-    }
+    private void Wake() => _wakeFd.Signal();
 
     private bool EpollAdd(int fd, ulong key)
     {
@@ -150,8 +145,7 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
                 ulong key = events[i].data.u64;
                 if (key == WakeKey)
                 {
-                    ulong counter;
-                    read(_wakeFd, &counter, sizeof(ulong));
+                    _wakeFd.Reset();
                 }
                 else if (_handlers.TryGetValue(key, out var handler))
                 {
@@ -215,7 +209,7 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
         Wake();
         if (!IsCurrentThread)
             _thread.Join();
-        close(_wakeFd);
+        _wakeFd.Dispose();
         close(_epoll);
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.Kvm.Native;
+using PSVmm.Engine.Native;
 using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Kvm;
@@ -18,13 +20,13 @@ internal sealed class KvmInterruptSink : IInterruptSink, IMsiRouteCache, IDispos
     private readonly KvmVm _vm;
     private readonly object _routingLock = new();
     private readonly GsiRoutingTable _table = new(MemoryLayout.IoApicPins);
-    private readonly ConcurrentDictionary<MsiRoute, int> _eventFds = new();
-    private readonly Dictionary<MsiRoute, (int Fd, uint Gsi)> _irqfds = [];
+    private readonly ConcurrentDictionary<MsiRoute, EventFd> _eventFds = new();
+    private readonly Dictionary<MsiRoute, (EventFd EventFd, uint Gsi)> _irqfds = [];
     private readonly Dictionary<MsiRoute, int> _retained = [];
     // Released routes leave their eventfd and GSI here for the next route: a vector may still be
     // signalling the old fd on another thread, so it is never closed (and its number never
     // reused for a file) before teardown; at worst the next route sees one spurious interrupt.
-    private readonly Stack<int> _spareFds = new();
+    private readonly Stack<EventFd> _spareFds = new();
     private readonly Stack<uint> _spareGsis = new();
     private uint _nextGsi = MemoryLayout.FirstMsiGsi;
     private bool _routingBroken;
@@ -62,40 +64,39 @@ internal sealed class KvmInterruptSink : IInterruptSink, IMsiRouteCache, IDispos
         if (Volatile.Read(ref _disposed))
             return;
         var key = new MsiRoute(address, data);
-        if (_eventFds.TryGetValue(key, out int fd) || TryAddRoute(key, out fd))
+        if (_eventFds.TryGetValue(key, out var eventFd) || TryAddRoute(key, out eventFd))
         {
-            Sys.SignalEventFd(fd);
+            eventFd.Signal();
             return;
         }
         Interlocked.Increment(ref _fallbacks);
         _vm.SignalMsi(address, data);
     }
 
-    private bool TryAddRoute(MsiRoute key, out int fd)
+    private bool TryAddRoute(MsiRoute key, [NotNullWhen(true)] out EventFd? fd)
     {
         lock (_routingLock)
         {
             if (_eventFds.TryGetValue(key, out fd))
                 return true;
-            fd = -1;
+            fd = null;
             if (_disposed || _routingBroken || _eventFds.Count >= _maxRoutes)
                 return false;
             bool reused = _spareGsis.Count > 0;
             uint gsi = reused ? _spareGsis.Peek() : _nextGsi;
-            int eventFd = _spareFds.Count > 0 ? _spareFds.Peek() : -1;
+            EventFd? eventFd = _spareFds.Count > 0 ? _spareFds.Peek() : null;
             try
             {
-                if (eventFd < 0)
-                    eventFd = Sys.EventFd("eventfd(MSI)");
+                eventFd ??= Sys.CreateEventFd("eventfd(MSI)");
                 _table.SetMsi(gsi, key.Address, key.Data);
                 _vm.SetGsiRouting(_table);
-                _vm.AssignIrqfd(eventFd, gsi);
+                _vm.AssignIrqfd(eventFd.Fd, gsi);
             }
             catch (KvmException)
             {
                 _table.RemoveMsi(gsi);
                 if (_spareFds.Count == 0 || _spareFds.Peek() != eventFd)
-                    Sys.Close(eventFd);
+                    eventFd?.Dispose();
                 _routingBroken = true;
                 return false;
             }
@@ -145,14 +146,14 @@ internal sealed class KvmInterruptSink : IInterruptSink, IMsiRouteCache, IDispos
             _table.RemoveMsi(route.Gsi);
             try
             {
-                _vm.DeassignIrqfd(route.Fd, route.Gsi);
+                _vm.DeassignIrqfd(route.EventFd.Fd, route.Gsi);
                 _vm.SetGsiRouting(_table);
             }
             catch (KvmException)
             {
                 _routingBroken = true;
             }
-            _spareFds.Push(route.Fd);
+            _spareFds.Push(route.EventFd);
             _spareGsis.Push(route.Gsi);
         }
     }
@@ -173,15 +174,15 @@ internal sealed class KvmInterruptSink : IInterruptSink, IMsiRouteCache, IDispos
             if (_disposed)
                 return;
             _disposed = true;
-            foreach (var (fd, gsi) in _irqfds.Values)
+            foreach (var (eventFd, gsi) in _irqfds.Values)
             {
-                _vm.DeassignIrqfd(fd, gsi);
-                Sys.Close(fd);
+                _vm.DeassignIrqfd(eventFd.Fd, gsi);
+                eventFd.Dispose();
             }
             _irqfds.Clear();
             _eventFds.Clear();
             while (_spareFds.Count > 0)
-                Sys.Close(_spareFds.Pop());
+                _spareFds.Pop().Dispose();
         }
     }
 }

@@ -1,54 +1,48 @@
 using PSVmm.Engine.Kvm.Native;
-using Tmds.Linux;
+using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Kvm;
 
 /// <summary>
 /// A guest write caught in the kernel (KVM_IOEVENTFD): each matching write adds 1 to the
 /// eventfd (non-blocking) instead of exiting to userspace. Watch <see cref="Fd"/> with epoll
-/// (an IoThread); <see cref="Consume"/> reads and resets the count.
+/// (an IoThread), which resets the count.
 /// </summary>
-internal sealed unsafe class KvmIoEventFd : IDisposable
+internal sealed class KvmIoEventFd : IDisposable
 {
     private readonly KvmVm _vm;
-    private int _fd;
+    private EventFd? _eventFd;
 
-    internal KvmIoEventFd(KvmVm vm, int fd, ulong address, uint length, bool pio, ulong? dataMatch)
+    internal KvmIoEventFd(KvmVm vm, EventFd eventFd, ulong address, uint length, bool pio, ulong? dataMatch)
     {
         _vm = vm;
-        _fd = fd;
+        _eventFd = eventFd;
         Address = address;
         Length = length;
         IsPio = pio;
         DataMatch = dataMatch;
     }
 
-    public int Fd => _fd;
+    /// <summary>The eventfd's descriptor; -1 once disposed.</summary>
+    public int Fd => Volatile.Read(ref _eventFd)?.Fd ?? -1;
     public ulong Address { get; }
     public uint Length { get; }
     public bool IsPio { get; }
     public ulong? DataMatch { get; }
 
-    /// <summary>The number of writes since the last call (0 when none).</summary>
-    public ulong Consume()
-    {
-        ulong count = 0;
-        return LibC.read(_fd, &count, 8) == 8 ? count : 0;
-    }
-
     public void Dispose()
     {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd < 0)
+        var eventFd = Interlocked.Exchange(ref _eventFd, null);
+        if (eventFd is null)
             return;
         try
         {
-            _vm.SetIoeventfd(fd, Address, Length, IsPio, DataMatch, deassign: true);
+            _vm.SetIoeventfd(eventFd.Fd, Address, Length, IsPio, DataMatch, deassign: true);
         }
         catch (KvmException)
         {
             // The VM may already be gone, which unbinds it too.
         }
-        Sys.Close(fd);
+        eventFd.Dispose();
     }
 }

@@ -114,17 +114,6 @@ internal sealed unsafe class KvmVcpu : IDisposable
         return LibC.ioctl(_fd, unchecked((int)KvmIoctls.SetMsrs), buffer) == 1;
     }
 
-    public ulong? GetMsr(uint index)
-    {
-        var buffer = stackalloc byte[8 + sizeof(KvmMsrEntry)];
-        *(uint*)buffer = 1;
-        *(uint*)(buffer + 4) = 0;
-        *(KvmMsrEntry*)(buffer + 8) = new KvmMsrEntry { Index = index };
-        if (LibC.ioctl(_fd, unchecked((int)KvmIoctls.GetMsrs), buffer) != 1)
-            return null;
-        return ((KvmMsrEntry*)(buffer + 8))->Data;
-    }
-
     /// <summary>KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is inside KVM_RUN (8-byte kernel sigset).</summary>
     public void SetSignalMask(ulong kernelSigset)
     {

@@ -33,12 +33,6 @@ internal sealed unsafe class KvmVm : IDisposable
         return rc < 0 ? 0 : rc;
     }
 
-    public bool TryEnableCap(uint capability, ulong arg0 = 0)
-    {
-        var cap = new KvmEnableCap { Cap = capability, Arg0 = arg0 };
-        return LibC.ioctl(_fd, unchecked((int)KvmIoctls.EnableCap), &cap) == 0;
-    }
-
     public void SetUserMemoryRegion(uint slot, ulong guestAddress, ulong size, ulong hostAddress)
     {
         var region = new KvmUserspaceMemoryRegion
@@ -112,17 +106,17 @@ internal sealed unsafe class KvmVm : IDisposable
     /// <summary>An eventfd bound to guest writes at <paramref name="address"/>; disposing it unbinds and closes it.</summary>
     public KvmIoEventFd CreateIoEventFd(ulong address, uint length, bool pio, ulong? dataMatch = null)
     {
-        int fd = Sys.EventFd("eventfd(ioeventfd)");
+        var eventFd = Sys.CreateEventFd("eventfd(ioeventfd)");
         try
         {
-            SetIoeventfd(fd, address, length, pio, dataMatch);
+            SetIoeventfd(eventFd.Fd, address, length, pio, dataMatch);
         }
         catch
         {
-            Sys.Close(fd);
+            eventFd.Dispose();
             throw;
         }
-        return new KvmIoEventFd(this, fd, address, length, pio, dataMatch);
+        return new KvmIoEventFd(this, eventFd, address, length, pio, dataMatch);
     }
 
     public KvmVcpu CreateVcpu(int index, int runMmapSize)

@@ -1,14 +1,18 @@
 using System.Runtime.InteropServices;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Native;
 
-/// <summary>The io_uring kernel ABI (include/uapi/linux/io_uring.h) the engine uses.</summary>
+/// <summary>
+/// The io_uring kernel ABI (include/uapi/linux/io_uring.h) the engine uses, called through
+/// Tmds.LibC's syscall; Tmds.LibC's own io_uring structs are older than these.
+/// </summary>
 internal static unsafe class IoUringAbi
 {
     // x86_64 and aarch64 share these numbers (generic syscall table, 425-427).
-    public const long SYS_io_uring_setup = 425;
-    public const long SYS_io_uring_enter = 426;
-    public const long SYS_io_uring_register = 427;
+    public const int SYS_io_uring_setup = 425;
+    public const int SYS_io_uring_enter = 426;
+    public const int SYS_io_uring_register = 427;
 
     public const long IORING_OFF_SQ_RING = 0;
     public const long IORING_OFF_CQ_RING = 0x8000000;
@@ -28,19 +32,15 @@ internal static unsafe class IoUringAbi
 
     public const uint IORING_FSYNC_DATASYNC = 1 << 0;
 
-    public const int PROT_READ = 0x1;
-    public const int PROT_WRITE = 0x2;
-    public const int MAP_SHARED = 0x01;
-    public const int MAP_POPULATE = 0x8000;
-
     public static int Setup(uint entries, IoUringParams* p) =>
-        (int)LibCShim.syscall(SYS_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
+        (int)LibC.syscall(SYS_io_uring_setup, entries, p);
 
+    // No signal mask (sig = NULL, sigsz = 0).
     public static int Enter(int fd, uint toSubmit, uint minComplete, uint flags) =>
-        (int)LibCShim.syscall(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, 0, 0);
+        (int)LibC.syscall(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, 0, 0);
 
     public static int Register(int fd, uint opcode, void* arg, uint count) =>
-        (int)LibCShim.syscall(SYS_io_uring_register, fd, opcode, (long)arg, count, 0, 0);
+        (int)LibC.syscall(SYS_io_uring_register, fd, opcode, arg, count);
 }
 
 [StructLayout(LayoutKind.Sequential)]

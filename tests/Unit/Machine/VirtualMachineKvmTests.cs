@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Machine;
@@ -249,21 +250,29 @@ public sealed class VirtualMachineKvmTests : IDisposable
     }
 
     [KvmFact]
-    public void IoeventfdCountsMatchingWrites()
+    public void IoeventfdsWakeTheIoThreadForMatchingWritesOnly()
     {
         var devices = new TestGuestDevices();
-        ulong mmioCount = 0, pioCount = 0, unmatchedCount = 0;
+        using var io = new IoThread("ioeventfds");
+        int mmioCount = 0, pioCount = 0, unmatchedCount = 0;
         var hooks = devices.Hooks(more: d =>
         {
             var mmio = d.Vm.CreateIoEventFd(MemoryLayout.TestDeviceMmioAddress + 0x100, 4, pio: false);
             var pio = d.Vm.CreateIoEventFd(0xF8, 1, pio: true, dataMatch: 2);
             var unmatched = d.Vm.CreateIoEventFd(0xF8, 1, pio: true, dataMatch: 3);
-            // Read the counts just before the machine releases them.
+            IDisposable[] sources =
+            [
+                io.AddEventFd(mmio.Fd, () => mmioCount++),
+                io.AddEventFd(pio.Fd, () => pioCount++),
+                io.AddEventFd(unmatched.Fd, () => unmatchedCount++),
+            ];
+            // Read the counts just before the machine releases them: the guest's writes signalled
+            // the eventfds before it exited, so their handlers run before a later Invoke returns.
             d.ReleaseAtTeardown(new Released(() =>
             {
-                mmioCount = mmio.Consume();
-                pioCount = pio.Consume();
-                unmatchedCount = unmatched.Consume();
+                io.Invoke(() => { });
+                foreach (var source in sources)
+                    source.Dispose();
                 mmio.Dispose();
                 pio.Dispose();
                 unmatched.Dispose();
@@ -273,7 +282,7 @@ public sealed class VirtualMachineKvmTests : IDisposable
         vm.Start();
         Assert.True(vm.WaitForExit(Timeout, CancellationToken.None));
         Assert.Equal(5, vm.ExitCode);
-        Assert.Equal((1UL, 1UL, 0UL), (mmioCount, pioCount, unmatchedCount));
+        Assert.Equal((1, 1, 0), (mmioCount, pioCount, unmatchedCount));
     }
 
     [KvmFact]

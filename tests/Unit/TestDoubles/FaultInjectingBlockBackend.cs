@@ -185,7 +185,7 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
     private unsafe void RingInnerEventFd()
     {
         ulong one = 1;
-        PSVmm.Engine.Native.LibCShim.write(_inner.CompletionEventFd, &one, sizeof(ulong));
+        Tmds.Linux.LibC.write(_inner.CompletionEventFd, &one, sizeof(ulong));
     }
 
     private sealed class Rule(Func<BlockIoRequest, bool> match, int errno, int times)

@@ -14,20 +14,6 @@ internal sealed class KvmException : Exception
 
     public int Errno { get; }
 
-    private static string Describe(int errno) => errno switch
-    {
-        1 => "operation not permitted",
-        2 => "no such file or directory",
-        4 => "interrupted",
-        7 => "argument list too long",
-        12 => "out of memory",
-        13 => "permission denied",
-        14 => "bad address",
-        16 => "device or resource busy",
-        17 => "already exists",
-        22 => "invalid argument",
-        24 => "too many open files",
-        25 => "inappropriate ioctl",
-        _ => "error",
-    };
+    // errno 0: a check of ours failed, not a call; libc would call it "Success".
+    private static string Describe(int errno) => errno == 0 ? "error" : PSVmm.Engine.Native.Errno.Describe(errno);
 }

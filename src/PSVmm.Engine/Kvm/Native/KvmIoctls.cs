@@ -29,7 +29,6 @@ internal static class KvmIoctls
     public static readonly uint Irqfd = Ioc(Write, 0x76, 32);
     public static readonly uint CreatePit2 = Ioc(Write, 0x77, 64);
     public static readonly uint Ioeventfd = Ioc(Write, 0x79, 64);
-    public static readonly uint EnableCap = Ioc(Write, 0xA3, 104);
     public static readonly uint SignalMsi = Ioc(Write, 0xA5, 32);
 
     // vCPU ioctls.
@@ -39,7 +38,6 @@ internal static class KvmIoctls
     public static readonly uint GetSregs = Ioc(Read, 0x83, 312);
     public static readonly uint SetSregs = Ioc(Write, 0x84, 312);
     public static readonly uint Translate = Ioc(Read | Write, 0x85, 24);
-    public static readonly uint GetMsrs = Ioc(Read | Write, 0x88, 8);
     public static readonly uint SetMsrs = Ioc(Write, 0x89, 8);
     public static readonly uint SetSignalMask = Ioc(Write, 0x8B, 4);
     public static readonly uint GetFpu = Ioc(Read, 0x8C, 416);

@@ -65,15 +65,6 @@ internal struct KvmPitConfig
     public uint Flags;
 }
 
-/// <summary>struct kvm_enable_cap.</summary>
-[StructLayout(LayoutKind.Sequential, Size = 104)]
-internal struct KvmEnableCap
-{
-    public uint Cap;
-    public uint Flags;
-    public ulong Arg0, Arg1, Arg2, Arg3;
-}
-
 /// <summary>struct kvm_irq_routing_entry: 48 bytes; the union is irqchip {irqchip, pin} or msi {address_lo, address_hi, data, devid}.</summary>
 [StructLayout(LayoutKind.Sequential, Size = 48)]
 internal struct KvmIrqRoutingEntry

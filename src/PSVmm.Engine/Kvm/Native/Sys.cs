@@ -1,3 +1,4 @@
+using PSVmm.Engine.Native;
 using Tmds.Linux;
 
 namespace PSVmm.Engine.Kvm.Native;
@@ -47,18 +48,6 @@ internal static unsafe class Sys
             LibC.munmap(address, (size_t)length);
     }
 
-    public static int EventFd(string what)
-    {
-        int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (fd < 0)
-            throw new KvmException(what, LibC.errno);
-        return fd;
-    }
-
-    /// <summary>Adds 1 to an eventfd counter (EAGAIN when it would overflow is harmless: it is already signalled).</summary>
-    public static void SignalEventFd(int fd)
-    {
-        ulong one = 1;
-        LibC.write(fd, &one, 8);
-    }
+    public static EventFd CreateEventFd(string what) =>
+        EventFd.TryCreate(out int errno) ?? throw new KvmException(what, errno);
 }

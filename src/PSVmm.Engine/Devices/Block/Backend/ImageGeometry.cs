@@ -1,4 +1,5 @@
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -14,26 +15,26 @@ internal readonly record struct ImageGeometry(long Size, bool IsBlockDevice, int
     public static unsafe ImageGeometry Probe(int fd, string path)
     {
         var sx = default(Statx);
-        if (LibCShim.statx(fd, "", LibCShim.AT_EMPTY_PATH, LibCShim.STATX_TYPE | LibCShim.STATX_SIZE | LibCShim.STATX_DIOALIGN, &sx) < 0)
+        if (LibCShim.statx(fd, "", LibC.AT_EMPTY_PATH, LibC.STATX_TYPE | LibC.STATX_SIZE | LibCShim.STATX_DIOALIGN, &sx) < 0)
         {
-            throw new IOException($"statx on '{path}' failed: {Errno.Describe(LibCShim.LastErrno)}.");
+            throw new IOException($"statx on '{path}' failed: {Errno.Describe(LibC.errno)}.");
         }
 
-        uint type = sx.Mode & LibCShim.S_IFMT;
-        if (type == LibCShim.S_IFBLK)
+        mode_t type = sx.Mode & LibC.S_IFMT;
+        if (type == LibC.S_IFBLK)
         {
             ulong bytes;
             int sector;
-            if (LibCShim.ioctl(fd, LibCShim.BLKGETSIZE64, &bytes) < 0 || LibCShim.ioctl(fd, LibCShim.BLKSSZGET, &sector) < 0)
+            if (LibC.ioctl(fd, LibCShim.BLKGETSIZE64, &bytes) < 0 || LibC.ioctl(fd, LibCShim.BLKSSZGET, &sector) < 0)
             {
-                throw new IOException($"Querying the block device '{path}' failed: {Errno.Describe(LibCShim.LastErrno)}.");
+                throw new IOException($"Querying the block device '{path}' failed: {Errno.Describe(LibC.errno)}.");
             }
 
             // A device's logical block size is what O_DIRECT requires of offsets, lengths and (safely) addresses.
             return new ImageGeometry((long)bytes, true, sector, sector, sector);
         }
 
-        if (type != LibCShim.S_IFREG)
+        if (type != LibC.S_IFREG)
         {
             throw new IOException($"'{path}' is neither a regular file nor a block device.");
         }

@@ -1,4 +1,5 @@
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -14,18 +15,12 @@ internal static unsafe class ImageLock
     /// <summary>Takes the lock on <paramref name="fd"/> or throws <see cref="BlockImageLockedException"/>.</summary>
     public static void Acquire(int fd, string path, bool readOnly)
     {
-        var request = new Flock
-        {
-            Type = readOnly ? LibCShim.F_RDLCK : LibCShim.F_WRLCK,
-            Whence = 0,
-            Start = 0,
-            Length = 0, // to the end of the file, however it grows
-            Pid = 0,
-        };
+        // l_start 0 and l_len 0: to the end of the file, however it grows; l_pid must be 0 for OFD locks.
+        var request = new flock { l_type = (short)(readOnly ? LibC.F_RDLCK : LibC.F_WRLCK) };
 
-        while (LibCShim.fcntl(fd, LibCShim.F_OFD_SETLK, &request) < 0)
+        while (LibC.fcntl(fd, LibC.F_OFD_SETLK, &request) < 0)
         {
-            int errno = LibCShim.LastErrno;
+            int errno = LibC.errno;
             if (errno == Errno.EINTR)
             {
                 continue;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -16,7 +16,7 @@ internal sealed unsafe class PendingIo
 
     private const int BounceAlignment = 4096;
 
-    private Iovec* _iov;
+    private iovec* _iov;
     private int _iovCount;
     private int _iovStart;
     private byte* _bounce;
@@ -36,12 +36,10 @@ internal sealed unsafe class PendingIo
     /// <summary>Bytes already moved (Read/Write), or zeroes already written by the fallback.</summary>
     public long Done { get; private set; }
 
-    public bool UsesBounce => _bounce != null;
-
     /// <summary>WriteZeroes fell back to writing a zero-filled buffer.</summary>
     public bool WritingZeroes { get; private set; }
 
-    public Iovec* IovWindow => _iov + _iovStart;
+    public iovec* IovWindow => _iov + _iovStart;
 
     public int IovWindowCount => Math.Min(_iovCount - _iovStart, MaxIovecsPerCall);
 
@@ -88,7 +86,7 @@ internal sealed unsafe class PendingIo
             }
 
             AllocateIovecs(1);
-            _iov[0] = new Iovec { Base = _bounce, Length = (nuint)Request.Length };
+            _iov[0] = new iovec { iov_base = _bounce, iov_len = (size_t)(ulong)Request.Length };
             _iovCount = 1;
             return true;
         }
@@ -98,7 +96,7 @@ internal sealed unsafe class PendingIo
         {
             if (segments[i].Length > 0)
             {
-                _iov[_iovCount++] = new Iovec { Base = _segmentPointers[i], Length = (nuint)segments[i].Length };
+                _iov[_iovCount++] = new iovec { iov_base = _segmentPointers[i], iov_len = segments[i].Length };
             }
         }
 
@@ -121,7 +119,7 @@ internal sealed unsafe class PendingIo
         for (int i = 0; i < count; i++)
         {
             long chunk = Math.Min(zeroBufferLength, remaining);
-            _iov[i] = new Iovec { Base = zeroBuffer, Length = (nuint)chunk };
+            _iov[i] = new iovec { iov_base = zeroBuffer, iov_len = (size_t)(ulong)chunk };
             remaining -= chunk;
         }
     }
@@ -132,16 +130,16 @@ internal sealed unsafe class PendingIo
         Done += bytes;
         while (bytes > 0 && _iovStart < _iovCount)
         {
-            ref Iovec iov = ref _iov[_iovStart];
-            if ((ulong)bytes >= iov.Length)
+            ref iovec iov = ref _iov[_iovStart];
+            if ((ulong)bytes >= iov.iov_len)
             {
-                bytes -= (long)iov.Length;
+                bytes -= (long)(ulong)iov.iov_len;
                 _iovStart++;
             }
             else
             {
-                iov.Base += bytes;
-                iov.Length -= (nuint)bytes;
+                iov.iov_base = (byte*)iov.iov_base + bytes;
+                iov.iov_len -= (size_t)(ulong)bytes;
                 bytes = 0;
             }
         }
@@ -152,7 +150,7 @@ internal sealed unsafe class PendingIo
     {
         for (int i = _iovStart; i < _iovCount; i++)
         {
-            NativeMemory.Clear(_iov[i].Base, _iov[i].Length);
+            NativeMemory.Clear(_iov[i].iov_base, (nuint)(ulong)_iov[i].iov_len);
         }
 
         Done = Request.Length;
@@ -195,7 +193,7 @@ internal sealed unsafe class PendingIo
 
     private void AllocateIovecs(int count)
     {
-        _iov = (Iovec*)NativeMemory.Alloc((nuint)Math.Max(count, 1), (nuint)sizeof(Iovec));
+        _iov = (iovec*)NativeMemory.Alloc((nuint)Math.Max(count, 1), (nuint)sizeof(iovec));
         _iovCount = 0;
         _iovStart = 0;
     }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend;
 
@@ -60,7 +61,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
         }
         catch
         {
-            LibCShim.close(fd);
+            LibC.close(fd);
             throw;
         }
     }
@@ -74,9 +75,6 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
     public bool IsBlockDevice => _geometry.IsBlockDevice;
 
     public int LogicalBlockSize => Direct ? Math.Max(_geometry.LogicalBlockSize, _geometry.DirectOffsetAlign) : _geometry.LogicalBlockSize;
-
-    /// <summary>The memory alignment O_DIRECT needs of buffers; misaligned ones are bounced.</summary>
-    public int DirectMemoryAlignment => _geometry.DirectMemoryAlign;
 
     public bool Direct => _options.CacheMode == BlockCacheMode.None;
 
@@ -252,15 +250,15 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
             case BlockIoKind.Discard:
                 _engine.Submit(_geometry.IsBlockDevice
                     ? IoOperation.BlockDiscard(_fd, request.Offset, request.Length, io.Token)
-                    : IoOperation.Fallocate(_fd, LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE, request.Offset, request.Length, io.Token));
+                    : IoOperation.Fallocate(_fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, request.Offset, request.Length, io.Token));
                 break;
             case BlockIoKind.WriteZeroes when io.WritingZeroes:
                 _engine.Submit(IoOperation.Writev(_fd, io.NextOffset, io.IovWindow, io.IovWindowCount, io.Token));
                 break;
             case BlockIoKind.WriteZeroes:
                 int mode = request.Unmap
-                    ? LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE
-                    : LibCShim.FALLOC_FL_ZERO_RANGE | LibCShim.FALLOC_FL_KEEP_SIZE;
+                    ? LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE
+                    : LibCShim.FALLOC_FL_ZERO_RANGE | LibC.FALLOC_FL_KEEP_SIZE;
                 _engine.Submit(IoOperation.Fallocate(_fd, mode, request.Offset, request.Length, io.Token));
                 break;
         }
@@ -316,7 +314,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
                 _zeroBuffer = null;
             }
 
-            LibCShim.close(_fd);
+            LibC.close(_fd);
             _fd = -1;
         }
     }

@@ -2,6 +2,7 @@ using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -39,10 +40,14 @@ public sealed unsafe class IoEngineTests
     public void Each_operation_kind_runs_against_a_real_fd(string name)
     {
         using var image = TempImage.CreatePatterned(65536, seed: 2);
-        int fd = LibCShim.open(image.Path, LibCShim.O_RDWR | LibCShim.O_CLOEXEC, 0);
+        int fd;
+        fixed (byte* path = System.Text.Encoding.UTF8.GetBytes(image.Path + "\0"))
+        {
+            fd = LibC.open(path, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        }
         Assert.True(fd >= 0);
         using var buffer = new NativeBuffer(4096);
-        var iov = new Iovec { Base = buffer.Pointer, Length = 4096 };
+        var iov = new iovec { iov_base = buffer.Pointer, iov_len = 4096 };
         try
         {
             using var engine = Create(name);
@@ -54,7 +59,7 @@ public sealed unsafe class IoEngineTests
 
             engine.Submit(IoOperation.Writev(fd, 0, &iov, 1, 2));
             engine.Submit(IoOperation.Fdatasync(fd, 3));
-            engine.Submit(IoOperation.Fallocate(fd, LibCShim.FALLOC_FL_PUNCH_HOLE | LibCShim.FALLOC_FL_KEEP_SIZE, 32768, 4096, 4));
+            engine.Submit(IoOperation.Fallocate(fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, 32768, 4096, 4));
             var rest = WaitFor(engine, 3);
             Assert.Equal(4096, rest.Results[2]);
             Assert.Equal(0, rest.Results[3]);
@@ -62,7 +67,7 @@ public sealed unsafe class IoEngineTests
         }
         finally
         {
-            LibCShim.close(fd);
+            LibC.close(fd);
         }
 
         Assert.Equal(image.ReadRange(8192, 4096), image.ReadRange(0, 4096));
@@ -75,7 +80,7 @@ public sealed unsafe class IoEngineTests
     {
         using var engine = Create(name);
         using var buffer = new NativeBuffer(512);
-        var iov = new Iovec { Base = buffer.Pointer, Length = 512 };
+        var iov = new iovec { iov_base = buffer.Pointer, iov_len = 512 };
 
         engine.Submit(IoOperation.Readv(-1, 0, &iov, 1, 1));
         engine.Submit(IoOperation.BlockDiscard(-1, 0, 512, 2));

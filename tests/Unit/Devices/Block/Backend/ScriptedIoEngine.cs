@@ -1,6 +1,7 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -68,14 +69,14 @@ internal sealed unsafe class ScriptedIoEngine : IIoEngine
     private IoOperation Trimmed(IoOperation op)
     {
         // A copy of the window cut at MaxBytesPerCall; leaked per call, fine in tests (small).
-        var iov = (Iovec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)op.IovCount, (nuint)sizeof(Iovec));
+        var iov = (iovec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)op.IovCount, (nuint)sizeof(iovec));
         long budget = MaxBytesPerCall;
         int count = 0;
         for (int i = 0; i < op.IovCount && budget > 0; i++)
         {
-            nuint length = (nuint)Math.Min((long)op.Iov[i].Length, budget);
-            iov[count++] = new Iovec { Base = op.Iov[i].Base, Length = length };
-            budget -= (long)length;
+            long length = Math.Min((long)(ulong)op.Iov[i].iov_len, budget);
+            iov[count++] = new iovec { iov_base = op.Iov[i].iov_base, iov_len = (size_t)(ulong)length };
+            budget -= length;
         }
 
         return new IoOperation(op.OpCode, op.Fd, op.Offset, iov, count, op.Length, op.FallocateMode, op.Token);

@@ -1,5 +1,6 @@
 using Xunit;
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 
@@ -73,7 +74,7 @@ internal sealed class TempImage : IDisposable
     public unsafe long AllocatedBlocks()
     {
         var sx = default(Statx);
-        Assert.Equal(0, LibCShim.statx(LibCShim.AT_FDCWD, Path, 0, LibCShim.STATX_BLOCKS, &sx));
+        Assert.Equal(0, LibCShim.statx(LibC.AT_FDCWD, Path, 0, LibC.STATX_BLOCKS, &sx));
         return (long)sx.Blocks;
     }
 

@@ -1,4 +1,4 @@
-using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -17,21 +17,21 @@ internal enum IoOpCode
 /// must stay valid until the engine reports the operation complete.
 /// </summary>
 internal readonly unsafe struct IoOperation(
-    IoOpCode opCode, int fd, long offset, Iovec* iov, int iovCount, long length, int fallocateMode, ulong token)
+    IoOpCode opCode, int fd, long offset, iovec* iov, int iovCount, long length, int fallocateMode, ulong token)
 {
     public IoOpCode OpCode { get; } = opCode;
     public int Fd { get; } = fd;
     public long Offset { get; } = offset;
-    public Iovec* Iov { get; } = iov;
+    public iovec* Iov { get; } = iov;
     public int IovCount { get; } = iovCount;
     public long Length { get; } = length;
     public int FallocateMode { get; } = fallocateMode;
     public ulong Token { get; } = token;
 
-    public static IoOperation Readv(int fd, long offset, Iovec* iov, int count, ulong token) =>
+    public static IoOperation Readv(int fd, long offset, iovec* iov, int count, ulong token) =>
         new(IoOpCode.Readv, fd, offset, iov, count, 0, 0, token);
 
-    public static IoOperation Writev(int fd, long offset, Iovec* iov, int count, ulong token) =>
+    public static IoOperation Writev(int fd, long offset, iovec* iov, int count, ulong token) =>
         new(IoOpCode.Writev, fd, offset, iov, count, 0, 0, token);
 
     public static IoOperation Fdatasync(int fd, ulong token) =>

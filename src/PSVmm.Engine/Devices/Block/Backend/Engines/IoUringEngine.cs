@@ -1,4 +1,5 @@
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -45,7 +46,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
             int efd = eventFd.Fd;
             if (IoUringAbi.Register(rings.Fd, IoUringAbi.IORING_REGISTER_EVENTFD, &efd, 1) < 0)
             {
-                int errno = LibCShim.LastErrno;
+                int errno = LibC.errno;
                 rings.Dispose();
                 throw new IoUringUnavailableException("IORING_REGISTER_EVENTFD", errno);
             }
@@ -229,7 +230,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
                 continue;
             }
 
-            int errno = submitted < 0 ? LibCShim.LastErrno : Errno.EAGAIN;
+            int errno = submitted < 0 ? LibC.errno : Errno.EAGAIN;
             if (errno == Errno.EINTR)
             {
                 continue;

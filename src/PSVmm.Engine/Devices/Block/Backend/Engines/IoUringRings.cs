@@ -1,4 +1,5 @@
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -30,7 +31,7 @@ internal sealed unsafe class IoUringRings : IDisposable
         int fd = IoUringAbi.Setup(entries, &p);
         if (fd < 0)
         {
-            throw new IoUringUnavailableException("io_uring_setup", LibCShim.LastErrno);
+            throw new IoUringUnavailableException("io_uring_setup", LibC.errno);
         }
 
         var rings = new IoUringRings { Fd = fd };
@@ -75,11 +76,11 @@ internal sealed unsafe class IoUringRings : IDisposable
 
     private byte* MapRegion(nuint size, long offset, string what)
     {
-        void* address = LibCShim.mmap(null, size, IoUringAbi.PROT_READ | IoUringAbi.PROT_WRITE,
-            IoUringAbi.MAP_SHARED | IoUringAbi.MAP_POPULATE, Fd, offset);
-        if (address == (void*)-1)
+        void* address = LibC.mmap(null, (size_t)size, LibC.PROT_READ | LibC.PROT_WRITE,
+            LibC.MAP_SHARED | LibC.MAP_POPULATE, Fd, offset);
+        if (address == LibC.MAP_FAILED)
         {
-            throw new IoUringUnavailableException($"mmap of the {what}", LibCShim.LastErrno);
+            throw new IoUringUnavailableException($"mmap of the {what}", LibC.errno);
         }
 
         return (byte*)address;
@@ -89,24 +90,24 @@ internal sealed unsafe class IoUringRings : IDisposable
     {
         if (Sqes != null)
         {
-            LibCShim.munmap(Sqes, _sqesSize);
+            LibC.munmap(Sqes, (size_t)_sqesSize);
             Sqes = null;
         }
 
         if (_cqRing != null && _cqRing != _sqRing)
         {
-            LibCShim.munmap(_cqRing, _cqRingSize);
+            LibC.munmap(_cqRing, (size_t)_cqRingSize);
         }
 
         if (_sqRing != null)
         {
-            LibCShim.munmap(_sqRing, _sqRingSize);
+            LibC.munmap(_sqRing, (size_t)_sqRingSize);
         }
 
         _sqRing = _cqRing = null;
         if (Fd >= 0)
         {
-            LibCShim.close(Fd);
+            LibC.close(Fd);
             Fd = -1;
         }
     }

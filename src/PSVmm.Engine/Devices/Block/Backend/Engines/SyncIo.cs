@@ -1,4 +1,5 @@
 using PSVmm.Engine.Native;
+using Tmds.Linux;
 
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
@@ -21,7 +22,7 @@ internal static unsafe class SyncIo
                 return result;
             }
 
-            int errno = LibCShim.LastErrno;
+            int errno = LibC.errno;
             if (errno != Errno.EINTR)
             {
                 return -errno;
@@ -38,14 +39,14 @@ internal static unsafe class SyncIo
             case IoOpCode.Writev:
                 return LibCShim.pwritev(op.Fd, op.Iov, op.IovCount, op.Offset);
             case IoOpCode.Fdatasync:
-                return LibCShim.fdatasync(op.Fd);
+                return LibC.fdatasync(op.Fd);
             case IoOpCode.Fallocate:
-                return LibCShim.fallocate(op.Fd, op.FallocateMode, op.Offset, op.Length);
+                return LibC.fallocate(op.Fd, op.FallocateMode, op.Offset, op.Length);
             case IoOpCode.BlockDiscard:
                 ulong* range = stackalloc ulong[2];
                 range[0] = (ulong)op.Offset;
                 range[1] = (ulong)op.Length;
-                return LibCShim.ioctl(op.Fd, LibCShim.BLKDISCARD, range);
+                return LibC.ioctl(op.Fd, LibCShim.BLKDISCARD, range);
             default:
                 throw new InvalidOperationException($"Unknown operation {op.OpCode}.");
         }
