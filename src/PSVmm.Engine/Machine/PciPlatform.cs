@@ -57,11 +57,13 @@ internal sealed class PciPlatform : IDisposable
     private static bool OverlapsRam(MachineDevices d, ulong address, ulong size) =>
         d.Memory.Regions.Any(r => address < r.End && r.GuestAddress < address + size);
 
-    private IoThread IoThreadOf(VirtioBlkPciConfig disk) => _ioThreads[disk.Disk.IoThread ?? DefaultIoThread];
+    private IoThread IoThreadOf(VirtioBlkPciConfig disk) => _ioThreads[IoThreadName(disk)];
+
+    private static string IoThreadName(VirtioBlkPciConfig disk) => disk.Disk.IoThread ?? DefaultIoThread;
 
     private void AddDisk(MachineDevices d, VirtioBlkPciConfig disk, int vcpuCount)
     {
-        string name = disk.Disk.IoThread ?? DefaultIoThread;
+        string name = IoThreadName(disk);
         if (!_ioThreads.TryGetValue(name, out var io))
         {
             io = new IoThread(name, (thread, e) => d.Events.Add(thread, $"{e.GetType().Name}: {e.Message}"));

@@ -37,11 +37,13 @@ public sealed class VirtualMachine : IDisposable
     }
 
     /// <summary>Validates the configuration and the files it names; throws <see cref="VmException"/> with a stable ErrorId. Touches no KVM resources.</summary>
-    public static VirtualMachine Create(VmConfig config)
+    public static VirtualMachine Create(VmConfig config) => Create(VmConfigValidator.Validate(config));
+
+    /// <summary>A machine from a configuration <see cref="VmConfigValidator.Validate"/> already accepted. Touches no KVM resources.</summary>
+    public static VirtualMachine Create(ValidatedVmConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        VmConfigValidator.Validate(config);
-        return new VirtualMachine(config.Clone());
+        return new VirtualMachine(config.Config);
     }
 
     public Guid Id { get; } = Guid.NewGuid();

@@ -23,9 +23,11 @@ public static partial class VmConfigValidator
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex NamePattern();
 
-    public static void Validate(VmConfig config)
+    /// <summary>Checks <paramref name="config"/> and returns a private copy a machine can be created from without checking it again.</summary>
+    public static ValidatedVmConfig Validate(VmConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        config = config.Clone();
         ValidateName(config.Name);
         ValidateMemory(config.MemoryMB);
         ValidateCpuCount(config.CpuCount);
@@ -35,6 +37,7 @@ public static partial class VmConfigValidator
         ValidateCpuProfile(config.CpuProfile);
         ValidateConsoleLogPath(config.ConsoleLogPath);
         ValidateBlockDevices(config.BlockDevices);
+        return new ValidatedVmConfig(config);
     }
 
     private static void ValidateName(string? name)

@@ -38,12 +38,12 @@ public sealed class StartVmCommand : VmTargetCommandBase
     {
         try
         {
-            VmConfigValidator.Validate(config);
+            var valid = VmConfigValidator.Validate(config);
             if (VmRegistry.Find(config.Name) is { } existing && VmRegistry.IsLive(existing))
                 throw VmRegistry.NameInUse(existing);
             if (!ShouldProcess(config.Name, "Create and start VM"))
                 return;
-            var vm = VirtualMachine.Create(config);
+            var vm = VirtualMachine.Create(valid);
             VirtualMachine? previous;
             try
             {
