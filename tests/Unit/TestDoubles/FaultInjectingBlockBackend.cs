@@ -31,8 +31,6 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
 
     public int LogicalBlockSize => _inner.LogicalBlockSize;
 
-    public bool Direct => _inner.Direct;
-
     public BlockCacheMode CacheMode => _inner.CacheMode;
 
     public bool SupportsDiscard => _inner.SupportsDiscard;

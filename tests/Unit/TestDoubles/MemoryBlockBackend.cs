@@ -32,8 +32,6 @@ public sealed unsafe class MemoryBlockBackend : IBlockBackend
 
     public int LogicalBlockSize { get; }
 
-    public bool Direct => false;
-
     public BlockCacheMode CacheMode => BlockCacheMode.Writeback;
 
     public bool SupportsDiscard => !ReadOnly;

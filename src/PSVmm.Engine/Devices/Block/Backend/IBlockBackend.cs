@@ -22,9 +22,7 @@ public interface IBlockBackend : IDisposable
     /// <summary>The smallest unit the image is addressed in (512 for files, the device's for block devices and O_DIRECT).</summary>
     int LogicalBlockSize { get; }
 
-    /// <summary>True when the image is opened with O_DIRECT (<see cref="BlockCacheMode.None"/>).</summary>
-    bool Direct { get; }
-
+    /// <summary><see cref="BlockCacheMode.None"/>: the image is opened with O_DIRECT.</summary>
     BlockCacheMode CacheMode { get; }
 
     bool SupportsDiscard { get; }

@@ -76,9 +76,9 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
 
     public int LogicalBlockSize => Direct ? Math.Max(_geometry.LogicalBlockSize, _geometry.DirectOffsetAlign) : _geometry.LogicalBlockSize;
 
-    public bool Direct => _options.CacheMode == BlockCacheMode.None;
-
     public BlockCacheMode CacheMode => _options.CacheMode;
+
+    private bool Direct => CacheMode == BlockCacheMode.None;
 
     public bool SupportsDiscard => !ReadOnly;
 

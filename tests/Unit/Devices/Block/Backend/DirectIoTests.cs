@@ -24,7 +24,7 @@ public sealed class DirectIoTests
         TempImage.Pattern(0, write.Span, seed: 11);
         using (var backend = OpenDirect(image, engine))
         {
-            Assert.True(backend.Direct);
+            Assert.Equal(BlockCacheMode.None, backend.CacheMode);
             Assert.Equal(0, 8192 % backend.LogicalBlockSize);
             AssertSucceeded(RunOne(backend, BlockIoRequest.Write(16384, [write.Segment(0, 4096), write.Segment(4096, 4096)], 1)), 8192);
             AssertSucceeded(RunOne(backend, BlockIoRequest.Read(16384, [read.Whole()], 2)), 8192);

@@ -145,7 +145,7 @@ public sealed class RawFileBackendReadWriteTests
 
         Assert.Equal(3 * 1024 * 1024 + 512, backend.Size);
         Assert.Equal(512, backend.LogicalBlockSize);
-        Assert.False(backend.Direct);
+        Assert.Equal(BlockCacheMode.Writeback, backend.CacheMode);
         Assert.False(backend.IsBlockDevice);
         Assert.Equal(BlockCacheMode.Writeback, backend.CacheMode);
         Assert.True(backend.SupportsDiscard);

@@ -13,7 +13,6 @@ internal sealed class BatchRecordingBackend(IBlockBackend inner) : IBlockBackend
     public long Size => inner.Size;
     public bool ReadOnly => inner.ReadOnly;
     public int LogicalBlockSize => inner.LogicalBlockSize;
-    public bool Direct => inner.Direct;
     public BlockCacheMode CacheMode => inner.CacheMode;
     public bool SupportsDiscard => inner.SupportsDiscard;
     public bool SupportsWriteZeroes => inner.SupportsWriteZeroes;
