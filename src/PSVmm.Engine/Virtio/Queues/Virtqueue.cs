@@ -297,8 +297,7 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             var position = _ring?.Position ?? new RingPosition(0, true, 0, true, 0);
-            return new VirtqueueState(Index, FormatOf(_features), _geometry.Size, MaxSize, _ring is not null,
-                _geometry.DescriptorArea, _geometry.DriverArea, _geometry.DeviceArea, _features,
+            return new VirtqueueState(Index, FormatOf(_features), _geometry, MaxSize, _ring is not null, _features,
                 position.NextAvail, position.AvailWrap, position.UsedIdx, position.UsedWrap, position.LastAvailIdx,
                 _ring?.GuestNotificationsEnabled ?? true,
                 _popped, _completed, _notifications, _interrupts, _suppressed, _lastError);

@@ -1,7 +1,8 @@
 namespace PSVmm.Engine.Virtio.Queues;
 
 /// <summary>
-/// An immutable copy of one queue's state for cmdlets, taken under the queue lock.
+/// An immutable copy of one queue's state for cmdlets, taken under the queue lock. Geometry is the
+/// layout the ring last started with (the driver's registers live in the transport's VirtioQueueConfig).
 /// Split: NextAvail/UsedIdx are free-running 16-bit indices and the wrap counters are unused (true).
 /// Packed: NextAvail/UsedIdx are ring offsets paired with their wrap counters.
 /// LastAvailIdx is the avail.idx the device last read (split); packed has none and repeats NextAvail.
@@ -11,12 +12,9 @@ namespace PSVmm.Engine.Virtio.Queues;
 public sealed record VirtqueueState(
     int Index,
     VirtqueueFormat Format,
-    ushort Size,
+    RingGeometry Geometry,
     ushort MaxSize,
     bool Enabled,
-    ulong DescAddress,
-    ulong DriverAddress,
-    ulong DeviceAddress,
     ulong Features,
     ushort NextAvail,
     bool AvailWrapCounter,

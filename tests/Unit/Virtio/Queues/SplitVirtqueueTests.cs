@@ -214,10 +214,10 @@ public class SplitVirtqueueTests
 
         var s = queue.Snapshot();
         Assert.Equal(VirtqueueFormat.Split, s.Format);
-        Assert.Equal((ushort)16, s.Size);
+        Assert.Equal((ushort)16, s.Geometry.Size);
         Assert.Equal((ushort)256, s.MaxSize);
         Assert.True(s.Enabled);
-        Assert.Equal((DescArea, DriverArea, DeviceArea), (s.DescAddress, s.DriverAddress, s.DeviceAddress));
+        Assert.Equal((DescArea, DriverArea, DeviceArea), (s.Geometry.DescriptorArea, s.Geometry.DriverArea, s.Geometry.DeviceArea));
         Assert.Equal(SplitFeatures, s.Features);
         Assert.Equal((ushort)2, s.NextAvail);
         Assert.Equal((ushort)2, s.LastAvailIdx);

@@ -31,7 +31,7 @@ public class VirtqueueConfigurationTests
         queue.Reset();
         queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures);
         var state = queue.Snapshot();
-        Assert.Equal((8, DescArea, DriverArea, DeviceArea), (state.Size, state.DescAddress, state.DriverAddress, state.DeviceAddress));
+        Assert.Equal((8, DescArea, DriverArea, DeviceArea), (state.Geometry.Size, state.Geometry.DescriptorArea, state.Geometry.DriverArea, state.Geometry.DeviceArea));
         Assert.Throws<InvalidOperationException>(() => queue.Enable(new RingGeometry(8, DescArea, DriverArea, DeviceArea), SplitFeatures));
     }
 
