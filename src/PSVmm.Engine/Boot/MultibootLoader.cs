@@ -126,9 +126,7 @@ public static class MultibootLoader
                 entries.Add((MemoryLayout.KernelLoadAddress, r.End - MemoryLayout.KernelLoadAddress, 1));
             }
             else
-            {
                 entries.Add((r.GuestAddress, r.Size, 1));
-            }
         }
         var map = new byte[entries.Count * 24];
         for (int i = 0; i < entries.Count; i++)

@@ -144,13 +144,9 @@ public sealed unsafe class IoThread : IIoThread, IDisposable
             {
                 ulong key = events[i].data.u64;
                 if (key == WakeKey)
-                {
                     _wakeFd.Reset();
-                }
                 else if (_handlers.TryGetValue(key, out var handler))
-                {
                     RunHandler(handler);
-                }
             }
             while (!_stopping && _posted.TryDequeue(out var action))
                 RunHandler(action);

@@ -15,9 +15,7 @@ internal sealed unsafe class EventFd : IDisposable
     {
         _fd = Open();
         if (_fd < 0)
-        {
             throw new IOException($"eventfd failed: {Errno.Describe(LibC.errno)}");
-        }
     }
 
     private EventFd(int fd) => _fd = fd;
@@ -65,8 +63,6 @@ internal sealed unsafe class EventFd : IDisposable
     {
         int fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0)
-        {
             LibC.close(fd);
-        }
     }
 }

@@ -86,15 +86,11 @@ public static class VirtioFeatures
         for (int bit = 0; bit < 64; bit++)
         {
             if ((features & (1UL << bit)) == 0)
-            {
                 continue;
-            }
 
             string? name = null;
             if (deviceNames is not null && deviceNames.TryGetValue(bit, out var deviceName))
-            {
                 name = deviceName;
-            }
 
             names.Add(name ?? TransportName(bit) ?? $"bit {bit}");
         }

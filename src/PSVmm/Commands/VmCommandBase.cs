@@ -59,13 +59,9 @@ public abstract class VmCommandBase : PSCmdlet
                     Add(vm);
             }
             else if (VmRegistry.Find(name) is { } vm)
-            {
                 Add(vm);
-            }
             else
-            {
                 WriteError(VmErrors.NotFound(name));
-            }
         }
         return found;
     }

@@ -79,29 +79,19 @@ public sealed record BlockDeviceOptions(string Path)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Path))
-        {
             errors.Add("A disk needs an image path.");
-        }
 
         if (Serial is not null && Encoding.UTF8.GetByteCount(Serial) is var n && n > MaxSerialBytes)
-        {
             errors.Add($"Disk '{Id}': serial '{Serial}' is {n} bytes long; a virtio-blk serial is at most {MaxSerialBytes} bytes.");
-        }
 
         if (NumQueues is < 1 or > MaxQueues)
-        {
             errors.Add($"Disk '{Id}': NumQueues {NumQueues} is out of range; use 1..{MaxQueues}.");
-        }
 
         if (QueueSize < 2 || QueueSize > MaxOfferedQueueSize || (QueueSize & (QueueSize - 1)) != 0)
-        {
             errors.Add($"Disk '{Id}': QueueSize {QueueSize} must be a power of two from 2 to {MaxOfferedQueueSize}.");
-        }
 
         if (Throttle is null)
-        {
             errors.Add($"Disk '{Id}': Throttle must not be null (use ThrottleLimits.None).");
-        }
 
         return errors;
     }
@@ -111,9 +101,7 @@ public sealed record BlockDeviceOptions(string Path)
     {
         var errors = Validate();
         if (errors.Count > 0)
-        {
             throw new ArgumentException(string.Join(" ", errors));
-        }
     }
 
     /// <summary>How to open the image of this disk.</summary>

@@ -77,9 +77,7 @@ public sealed class VirtioBlkConfig
     {
         data.Clear();
         if (offset < 0 || offset >= Size)
-        {
             return;
-        }
 
         Span<byte> image = stackalloc byte[Size];
         Encode(image);

@@ -20,24 +20,16 @@ public static class VirtioBlkSetup
             | VirtioBlkFeatures.BlkSize | VirtioBlkFeatures.Topology;
         bool readOnly = options.ReadOnly || backend.ReadOnly;
         if (readOnly)
-        {
             features |= VirtioBlkFeatures.ReadOnly;
-        }
 
         if (options.QueueCount > 1)
-        {
             features |= VirtioBlkFeatures.MultiQueue;
-        }
 
         if (!readOnly && options.Discard && backend.SupportsDiscard)
-        {
             features |= VirtioBlkFeatures.Discard;
-        }
 
         if (!readOnly && options.WriteZeroes != VirtioBlkWriteZeroesMode.Off && backend.SupportsWriteZeroes)
-        {
             features |= VirtioBlkFeatures.WriteZeroes;
-        }
 
         return features;
     }

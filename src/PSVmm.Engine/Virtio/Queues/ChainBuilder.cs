@@ -36,9 +36,7 @@ internal sealed class ChainBuilder
 
         _segments.Add(new BufferSegment(address, length, writable));
         if (writable)
-        {
             _writableLength += length;
-        }
         else
         {
             _readableCount++;

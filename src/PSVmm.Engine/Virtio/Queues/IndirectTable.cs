@@ -32,9 +32,7 @@ internal static class IndirectTable
         }
 
         if (length == 0)
-        {
             throw new VirtqueueException(VirtqueueErrorReason.IndirectTableEmpty, "indirect table length is 0");
-        }
 
         if (length % EntrySize != 0)
         {
@@ -84,9 +82,7 @@ internal static class IndirectTable
 
             builder.Add(d.Address, d.Length, (d.Flags & DescriptorFlags.Write) != 0);
             if ((d.Flags & DescriptorFlags.Next) == 0)
-            {
                 return;
-            }
 
             if (d.Next >= entries)
             {

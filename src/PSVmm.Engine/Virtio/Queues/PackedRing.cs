@@ -89,9 +89,7 @@ internal sealed class PackedRing : Ring
                 IndirectTable.WalkPacked(Memory, d.Address, entries, builder);
             }
             else
-            {
                 builder.Add(d.Address, d.Length, (d.Flags & DescriptorFlags.Write) != 0);
-            }
 
             count++;
             offset++;
@@ -142,9 +140,7 @@ internal sealed class PackedRing : Ring
 
         // §2.8.3, §2.8.4: in a used descriptor WRITE says that the device wrote data (len is valid).
         if (writtenLength > 0)
-        {
             flags |= DescriptorFlags.Write;
-        }
 
         RingMemory.Barrier();
         Memory.WriteU16(address + FlagsOffset, flags, "used descriptor flags");

@@ -45,14 +45,10 @@ internal abstract class Ring
         VirtqueueErrorReason outside, VirtqueueErrorReason misaligned, string what)
     {
         if (address % alignment != 0)
-        {
             throw new VirtqueueException(misaligned, $"{what} 0x{address:x} is not {alignment}-byte aligned");
-        }
 
         if (!memory.IsValidRange(address, length))
-        {
             throw new VirtqueueException(outside, $"{what} 0x{address:x}+0x{length:x} is not inside guest RAM");
-        }
     }
 }
 

@@ -71,9 +71,7 @@ internal sealed class SplitRing : Ring
         // §2.7.10: with EVENT_IDX, avail_event asks for a notification once the driver makes
         // the entry at `next` available. Written before committing, so a failure consumes nothing.
         if (EventIdx && GuestNotificationsEnabled)
-        {
             Memory.WriteU16(AvailEventAddress, next, "used.avail_event");
-        }
 
         _nextAvail = next;
         chain = popped;
@@ -130,9 +128,7 @@ internal sealed class SplitRing : Ring
 
             builder.Add(d.Address, d.Length, (d.Flags & DescriptorFlags.Write) != 0);
             if ((d.Flags & DescriptorFlags.Next) == 0)
-            {
                 return builder.Build(head, (ushort)(walked + 1));
-            }
 
             index = d.Next;
         }
@@ -181,13 +177,9 @@ internal sealed class SplitRing : Ring
     public override bool EnableGuestNotifications()
     {
         if (EventIdx)
-        {
             Memory.WriteU16(AvailEventAddress, _nextAvail, "used.avail_event");
-        }
         else
-        {
             Memory.WriteU16(UsedFlagsAddress, 0, "used.flags");
-        }
 
         GuestNotificationsEnabled = true;
 
@@ -201,9 +193,7 @@ internal sealed class SplitRing : Ring
     {
         // §2.7.10: with EVENT_IDX the device simply stops advancing avail_event.
         if (!EventIdx)
-        {
             Memory.WriteU16(UsedFlagsAddress, SplitRingFlags.UsedNoNotify, "used.flags");
-        }
 
         GuestNotificationsEnabled = false;
     }

@@ -34,9 +34,7 @@ public sealed class Virtqueue : IVirtqueue
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         if (maxSize == 0 || maxSize > SpecMaxQueueSize)
-        {
             throw new ArgumentOutOfRangeException(nameof(maxSize), maxSize, $"must be 1..{SpecMaxQueueSize}");
-        }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(maxIndirectEntries, 1);
         Index = index;
@@ -103,9 +101,7 @@ public sealed class Virtqueue : IVirtqueue
             {
                 // §4.1.4.3.2: queue_size 0 or above the offered maximum cannot be used.
                 if (geometry.Size == 0)
-                {
                     throw new VirtqueueException(VirtqueueErrorReason.QueueSizeZero, "queue size is 0");
-                }
 
                 if (geometry.Size > MaxSize)
                 {
@@ -190,9 +186,7 @@ public sealed class Virtqueue : IVirtqueue
         lock (_lock)
         {
             if (!ReferenceEquals(chain.Owner, this))
-            {
                 throw new InvalidOperationException($"chain {chain.Id} was not popped from queue {Index}");
-            }
 
             if (chain.Generation != _generation || _ring is null)
             {
@@ -200,9 +194,7 @@ public sealed class Virtqueue : IVirtqueue
             }
 
             if (chain.Returned)
-            {
                 throw new InvalidOperationException($"chain {chain.Id} was already returned to queue {Index}");
-            }
 
             try
             {
@@ -240,13 +232,9 @@ public sealed class Virtqueue : IVirtqueue
             }
 
             if (decision.Value)
-            {
                 _interrupts++;
-            }
             else
-            {
                 _suppressed++;
-            }
 
             return decision.Value;
         }
@@ -320,8 +308,6 @@ public sealed class Virtqueue : IVirtqueue
     private void ThrowIfEnabled()
     {
         if (_ring is not null)
-        {
             throw new InvalidOperationException($"queue {Index} is already enabled; reset it first");
-        }
     }
 }

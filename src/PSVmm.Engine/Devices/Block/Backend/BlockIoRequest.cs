@@ -51,9 +51,7 @@ public sealed class BlockIoRequest
         ArgumentNullException.ThrowIfNull(segments);
         long total = 0;
         foreach (var segment in segments)
-        {
             total += segment.Length;
-        }
 
         return total;
     }

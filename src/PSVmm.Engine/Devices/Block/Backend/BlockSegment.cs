@@ -34,9 +34,7 @@ public readonly unsafe struct BlockSegment
     public static BlockSegment FromPointer(byte* pointer, int length)
     {
         if (pointer == null && length != 0)
-        {
             throw new ArgumentNullException(nameof(pointer));
-        }
 
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         return new BlockSegment(pointer, length, default);

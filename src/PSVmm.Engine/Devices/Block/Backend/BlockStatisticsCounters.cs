@@ -16,13 +16,9 @@ public sealed class BlockStatisticsCounters
         int k = (int)kind;
         Interlocked.Increment(ref _requests[k]);
         if (result < 0)
-        {
             Interlocked.Increment(ref _errors[k]);
-        }
         else
-        {
             Interlocked.Add(ref _bytes[k], result);
-        }
 
         Interlocked.Decrement(ref _inFlight);
     }

@@ -42,9 +42,7 @@ public interface IBlockBackend : IDisposable
     {
         ArgumentNullException.ThrowIfNull(requests);
         foreach (var request in requests)
-        {
             Submit(request);
-        }
     }
 
     /// <summary>Hands every waiting completion to <paramref name="onCompletion"/>, resets the eventfd, returns how many.</summary>

@@ -12,9 +12,7 @@ internal static unsafe class ImageFile
     {
         int flags = (options.ReadOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC;
         if (options.CacheMode == BlockCacheMode.None)
-        {
             flags |= LibC.O_DIRECT;
-        }
 
         int fd = OpenPath(options.Path, flags);
         if (fd >= 0)

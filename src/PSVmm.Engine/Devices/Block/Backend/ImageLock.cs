@@ -22,14 +22,10 @@ internal static unsafe class ImageLock
         {
             int errno = LibC.errno;
             if (errno == Errno.EINTR)
-            {
                 continue;
-            }
 
             if (errno is Errno.EAGAIN or Errno.EACCES)
-            {
                 throw new BlockImageLockedException(path, readOnly);
-            }
 
             if (errno == Errno.EINVAL)
             {

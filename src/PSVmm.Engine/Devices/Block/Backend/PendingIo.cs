@@ -61,9 +61,7 @@ internal sealed unsafe class PendingIo
         {
             var segment = segments[i];
             if (segment.IsPinnedByCaller)
-            {
                 _segmentPointers[i] = segment.Pointer;
-            }
             else
             {
                 _pins[i] = segment.Memory.Pin();
@@ -81,9 +79,7 @@ internal sealed unsafe class PendingIo
         {
             _bounce = (byte*)NativeMemory.AlignedAlloc((nuint)Request.Length, BounceAlignment);
             if (Request.Kind == BlockIoKind.Write)
-            {
                 CopySegments(toBounce: true);
-            }
 
             AllocateIovecs(1);
             _iov[0] = new iovec { iov_base = _bounce, iov_len = (size_t)(ulong)Request.Length };
@@ -95,9 +91,7 @@ internal sealed unsafe class PendingIo
         for (int i = 0; i < segments.Count; i++)
         {
             if (segments[i].Length > 0)
-            {
                 _iov[_iovCount++] = new iovec { iov_base = _segmentPointers[i], iov_len = segments[i].Length };
-            }
         }
 
         return false;
@@ -110,9 +104,7 @@ internal sealed unsafe class PendingIo
         long remaining = Request.Length - Done;
         int count = (int)Math.Min(MaxIovecsPerCall, (remaining + zeroBufferLength - 1) / zeroBufferLength);
         if (_iov == null)
-        {
             AllocateIovecs(MaxIovecsPerCall);
-        }
 
         _iovStart = 0;
         _iovCount = count;
@@ -149,9 +141,7 @@ internal sealed unsafe class PendingIo
     public void ZeroRemainder()
     {
         for (int i = _iovStart; i < _iovCount; i++)
-        {
             NativeMemory.Clear(_iov[i].iov_base, (nuint)(ulong)_iov[i].iov_len);
-        }
 
         Done = Request.Length;
         _iovStart = _iovCount;
@@ -161,9 +151,7 @@ internal sealed unsafe class PendingIo
     public void CompleteBouncedRead()
     {
         if (_bounce != null && Request.Kind == BlockIoKind.Read)
-        {
             CopySegments(toBounce: false);
-        }
     }
 
     public void Release()
@@ -171,9 +159,7 @@ internal sealed unsafe class PendingIo
         if (_pins is not null)
         {
             foreach (var pin in _pins)
-            {
                 pin.Dispose();
-            }
 
             _pins = null;
         }
@@ -206,13 +192,9 @@ internal sealed unsafe class PendingIo
         {
             int length = segments[i].Length;
             if (toBounce)
-            {
                 Buffer.MemoryCopy(_segmentPointers![i], cursor, length, length);
-            }
             else
-            {
                 Buffer.MemoryCopy(cursor, _segmentPointers![i], length, length);
-            }
 
             cursor += length;
         }

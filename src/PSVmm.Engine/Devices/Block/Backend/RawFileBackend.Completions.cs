@@ -14,9 +14,7 @@ public sealed unsafe partial class RawFileBackend
     void IIoCompletionSink.OnOperationComplete(ulong token, long result)
     {
         if (!_pending.TryGetValue(token, out var io))
-        {
             return;
-        }
 
         if (result is -Errno.EINTR or -Errno.EAGAIN)
         {
@@ -64,9 +62,7 @@ public sealed unsafe partial class RawFileBackend
             io.ZeroRemainder();
         }
         else
-        {
             io.Advance(result);
-        }
 
         if (io.Done < io.Request.Length)
         {

@@ -121,9 +121,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
                 {
                     var alignment = Direct ? (_geometry.DirectMemoryAlign, LogicalBlockSize) : ((int, int)?)null;
                     if (io.PrepareTransfer(alignment))
-                    {
                         Interlocked.Increment(ref _bouncedRequests);
-                    }
                 }
             }
             catch (OutOfMemoryException)
@@ -148,9 +146,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
             try
             {
                 foreach (var request in requests)
-                {
                     Submit(request);
-                }
             }
             finally
             {
@@ -167,9 +163,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
         lock (_gate)
         {
             if (_disposed)
-            {
                 return 0;
-            }
 
             int delivered = 0;
             var outer = _deliver;
@@ -184,9 +178,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
                 do
                 {
                     while (_ready.TryDequeue(out var completion))
-                    {
                         _deliver(completion);
-                    }
                 }
                 while (_engine.Drain(this) > 0 || _ready.Count > 0);
             }
@@ -204,24 +196,16 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
     private int Validate(BlockIoRequest request)
     {
         if (request.Kind == BlockIoKind.Flush)
-        {
             return 0;
-        }
 
         if (request.Kind != BlockIoKind.Read && ReadOnly)
-        {
             return Errno.EROFS;
-        }
 
         if (request.Kind == BlockIoKind.Discard && !SupportsDiscard)
-        {
             return Errno.EOPNOTSUPP;
-        }
 
         if (request.Offset < 0 || request.Length < 0 || request.Offset > Size - request.Length)
-        {
             return Errno.EINVAL;
-        }
 
         // O_DIRECT: the file range must be block aligned (the guest is told LogicalBlockSize).
         if (Direct && request.Kind is BlockIoKind.Read or BlockIoKind.Write
@@ -287,9 +271,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
         lock (_gate)
         {
             if (_disposed)
-            {
                 return;
-            }
 
             _disposed = true;
             _deliver = null;
@@ -302,9 +284,7 @@ public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletion
 
             _engine.Dispose();
             foreach (var io in _pending.Values)
-            {
                 io.Release();
-            }
 
             _pending.Clear();
             _ready.Clear();

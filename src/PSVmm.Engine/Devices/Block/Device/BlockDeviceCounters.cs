@@ -25,13 +25,9 @@ internal sealed class BlockDeviceCounters
         {
             _requests[slot]++;
             if (status == VirtioBlkStatus.Ok)
-            {
                 _bytes[slot] += bytes;
-            }
             else
-            {
                 _errors[slot]++;
-            }
         }
     }
 

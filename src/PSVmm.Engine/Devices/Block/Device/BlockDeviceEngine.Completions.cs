@@ -18,14 +18,10 @@ public sealed partial class BlockDeviceEngine
         {
             _backend.DrainCompletions(completion => OnCompletion(session, completion, touched));
             if (session is null || IsBroken || !ReferenceEquals(session, _session))
-            {
                 return;
-            }
 
             foreach (int queue in touched)
-            {
                 SignalIfNeeded(session, queue);
-            }
         }
         catch (Exception e) when (session is not null)
         {
@@ -40,19 +36,13 @@ public sealed partial class BlockDeviceEngine
     private void OnCompletion(Session? session, BlockCompletion completion, HashSet<int> touched)
     {
         if (!_inFlight.TryGetValue(completion.UserData, out var inFlight))
-        {
             return;
-        }
 
         if (!completion.Succeeded && inFlight.Errno == 0)
-        {
             inFlight.Errno = completion.Errno;
-        }
 
         if (--inFlight.Pending > 0)
-        {
             return;
-        }
 
         bool current = session is not null && !IsBroken && inFlight.Generation == session.Generation;
         if (current && NeedsWritethroughFlush(session!, inFlight))
@@ -74,9 +64,7 @@ public sealed partial class BlockDeviceEngine
 
         byte status = inFlight.Errno == 0 ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoError;
         if (status != VirtioBlkStatus.Ok)
-        {
             _log($"disk {Id}: {inFlight.Request.Type} at sector {inFlight.Request.Sector} failed: {Errno.Describe(inFlight.Errno)}");
-        }
 
         uint written = status == VirtioBlkStatus.Ok && inFlight.Request.Type == VirtioBlkRequestType.In
             ? (uint)inFlight.Request.DataLength
@@ -84,9 +72,7 @@ public sealed partial class BlockDeviceEngine
         try
         {
             if (Complete(session!, inFlight.Queue, inFlight.Request, status, written))
-            {
                 touched.Add(inFlight.Queue);
-            }
         }
         catch (Exception e)
         {

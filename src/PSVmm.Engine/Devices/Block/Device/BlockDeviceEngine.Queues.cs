@@ -20,9 +20,7 @@ public sealed partial class BlockDeviceEngine
     {
         var session = _session;
         if (session is null || IsBroken || (uint)index >= (uint)session.Queues.Length || session.Queues[index] is not { } queue)
-        {
             return;
-        }
 
         var batch = new List<InFlightRequest>();
         bool completedAny = false;
@@ -51,9 +49,7 @@ public sealed partial class BlockDeviceEngine
         {
             Submit(batch);
             if (completedAny)
-            {
                 SignalIfNeeded(session, index);
-            }
         }
         catch (Exception e)
         {
@@ -127,16 +123,12 @@ public sealed partial class BlockDeviceEngine
                 break;
             case VirtioBlkRequestType.Discard:
                 foreach (var range in request.Ranges)
-                {
                     inFlight.Operations.Add(BlockIoRequest.Discard(range.Offset, range.Length, inFlight.Tag));
-                }
 
                 break;
             case VirtioBlkRequestType.WriteZeroes:
                 foreach (var range in request.Ranges)
-                {
                     inFlight.Operations.Add(BlockIoRequest.WriteZeroes(range.Offset, range.Length, range.Unmap, inFlight.Tag));
-                }
 
                 break;
         }
@@ -177,9 +169,7 @@ public sealed partial class BlockDeviceEngine
     private void Submit(List<InFlightRequest> batch)
     {
         if (batch.Count == 0)
-        {
             return;
-        }
 
         var operations = new List<BlockIoRequest>();
         foreach (var inFlight in batch)
@@ -203,9 +193,7 @@ public sealed partial class BlockDeviceEngine
                 _inFlight.Remove(inFlight.Tag);
                 _counters.Finished();
                 if (_session is { } session && !IsBroken && inFlight.Generation == session.Generation)
-                {
                     Complete(session, inFlight.Queue, inFlight.Request, VirtioBlkStatus.IoError, 0);
-                }
             }
         }
     }
@@ -221,9 +209,7 @@ public sealed partial class BlockDeviceEngine
     private void SignalIfNeeded(Session session, int index)
     {
         if (session.Queues[index]?.NeedsNotification() == true)
-        {
             session.SignalQueue(index);
-        }
     }
 
     private static bool IsGuestError(Exception e) =>
@@ -237,9 +223,7 @@ public sealed partial class BlockDeviceEngine
     private void Fail(Session session, string reason)
     {
         if (IsBroken || !ReferenceEquals(session, _session))
-        {
             return;
-        }
 
         IsBroken = true;
         string message = $"disk {Id}: {reason}";

@@ -6,25 +6,19 @@ public sealed partial class BlockDeviceEngine
     private void ReleaseThrottled(List<InFlightRequest> batch)
     {
         if (_throttled is null)
-        {
             return;
-        }
 
         TimeSpan wait;
         while (_throttled.TryDequeue(out var inFlight, out wait))
         {
             if (inFlight.WasThrottled)
-            {
                 _counters.Released(1);
-            }
 
             batch.Add(inFlight);
         }
 
         if (_throttled.Count > 0 && _throttleTimer is null)
-        {
             _throttleTimer = _ioThread.Schedule(wait, OnThrottleTimer);
-        }
     }
 
     private void OnThrottleTimer()
@@ -32,9 +26,7 @@ public sealed partial class BlockDeviceEngine
         _throttleTimer = null;
         var session = _session;
         if (session is null || IsBroken)
-        {
             return;
-        }
 
         try
         {
@@ -54,9 +46,7 @@ public sealed partial class BlockDeviceEngine
         _throttleTimer?.Dispose();
         _throttleTimer = null;
         if (_throttled is null)
-        {
             return;
-        }
 
         int dropped = _throttled.Clear().Count(r => r.WasThrottled);
         _counters.Released(dropped);

@@ -55,9 +55,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(ioThread);
         if (serial.Length > BlockDeviceOptions.MaxSerialBytes)
-        {
             throw new ArgumentException($"a virtio-blk serial is at most {BlockDeviceOptions.MaxSerialBytes} bytes", nameof(serial));
-        }
 
         Id = id;
         _backend = backend;
@@ -106,9 +104,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
         _ioThread.Invoke(() =>
         {
             if (_session is not null)
-            {
                 throw new InvalidOperationException($"disk {Id} is already running; stop it first");
-            }
 
             var rules = new BlockRequestRules(Config.CapacitySectors, ReadOnly,
                 (negotiatedFeatures & VirtioBlkFeatures.Discard) != 0,
@@ -117,9 +113,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
             _session = new Session(++_generation, memory, negotiatedFeatures, [.. queues], signalQueue, reportFatal, rules);
             // §5.2.5: with CONFIG_WCE but without FLUSH the device starts in writethrough mode.
             if ((negotiatedFeatures & VirtioBlkFeatures.ConfigWce) != 0 && (negotiatedFeatures & VirtioBlkFeatures.Flush) == 0)
-            {
                 Config.SetWriteback(false);
-            }
 
             IsBroken = false;
             IsRunning = true;
@@ -131,9 +125,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
     public void Notify(int queue)
     {
         if (_disposed)
-        {
             return;
-        }
 
         if (_ioThread.IsCurrentThread)
         {
@@ -158,9 +150,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
     public void Stop(TimeSpan? drainTimeout = null)
     {
         if (_disposed)
-        {
             return;
-        }
 
         var timeout = drainTimeout ?? DefaultDrainTimeout;
         _ioThread.Invoke(() => StopOnIoThread(timeout));
@@ -169,9 +159,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
     public void Dispose()
     {
         if (_disposed)
-        {
             return;
-        }
 
         try
         {

@@ -21,14 +21,10 @@ internal static class BlockRequestParser
     public static BlockRequest Parse(DescriptorChain chain, IGuestMemory memory, BlockRequestRules rules)
     {
         if (chain.ReadableLength < HeaderSize)
-        {
             throw new BlockRequestException($"{chain}: the device-readable part is shorter than the 16-byte request header");
-        }
 
         if (chain.WritableLength < 1)
-        {
             throw new BlockRequestException($"{chain}: no device-writable byte for the status");
-        }
 
         Span<byte> header = stackalloc byte[HeaderSize];
         ChainBytes.Read(memory, chain.Readable, 0, header);
@@ -44,17 +40,13 @@ internal static class BlockRequestParser
         {
             case VirtioBlkRequestType.In:
                 if (readableData != 0)
-                {
                     return parsed.Refuse(VirtioBlkStatus.IoError, "IN request with device-readable data after the header");
-                }
 
                 return CheckTransfer(parsed, rules, ChainBytes.Slice(chain.Writable, 0, writableData), writableData, write: false);
 
             case VirtioBlkRequestType.Out:
                 if (writableData != 0)
-                {
                     return parsed.Refuse(VirtioBlkStatus.IoError, "OUT request with device-writable data before the status");
-                }
 
                 return CheckTransfer(parsed, rules, ChainBytes.Slice(chain.Readable, HeaderSize, readableData), readableData, write: true);
 
@@ -67,9 +59,7 @@ internal static class BlockRequestParser
             case VirtioBlkRequestType.Discard when rules.DiscardNegotiated:
             case VirtioBlkRequestType.WriteZeroes when rules.WriteZeroesNegotiated:
                 if (writableData != 0)
-                {
                     return parsed.Refuse(VirtioBlkStatus.IoError, "discard/write-zeroes request with device-writable data before the status");
-                }
 
                 return ParseRanges(parsed, memory, chain, readableData, rules);
 
@@ -81,14 +71,10 @@ internal static class BlockRequestParser
     private static BlockRequest CheckTransfer(Parsed parsed, BlockRequestRules rules, List<BufferSegment> data, ulong length, bool write)
     {
         if (write && rules.ReadOnly)
-        {
             return parsed.Refuse(VirtioBlkStatus.IoError, "write to a read-only disk");
-        }
 
         if ((length & ((1UL << SectorShift) - 1)) != 0)
-        {
             return parsed.Refuse(VirtioBlkStatus.IoError, $"data length {length} is not a multiple of 512");
-        }
 
         if (!InsideDisk(parsed.Sector, length >> SectorShift, rules.CapacitySectors))
         {
@@ -106,20 +92,14 @@ internal static class BlockRequestParser
         uint maxSegments = discard ? rules.Limits.MaxDiscardSegments : rules.Limits.MaxWriteZeroesSegments;
         uint maxSectors = discard ? rules.Limits.MaxDiscardSectors : rules.Limits.MaxWriteZeroesSectors;
         if (rules.ReadOnly)
-        {
             return parsed.Refuse(VirtioBlkStatus.IoError, "discard/write-zeroes on a read-only disk");
-        }
 
         if (length == 0 || length % DiscardSegmentSize != 0)
-        {
             return parsed.Refuse(VirtioBlkStatus.IoError, $"range data of {length} bytes is not a whole number of 16-byte segments");
-        }
 
         ulong count = length / DiscardSegmentSize;
         if (count > maxSegments)
-        {
             return parsed.Refuse(VirtioBlkStatus.Unsupported, $"{count} segments exceed the limit of {maxSegments}");
-        }
 
         var raw = new byte[(int)length];
         ChainBytes.Read(memory, chain.Readable, HeaderSize, raw);
@@ -133,14 +113,10 @@ internal static class BlockRequestParser
 
             // §5.2.6.2: unknown flags are UNSUPP for both; UNMAP is UNSUPP for discard.
             if ((flags & ~UnmapFlag) != 0 || (discard && flags != 0))
-            {
                 return parsed.Refuse(VirtioBlkStatus.Unsupported, $"segment {i} has unsupported flags 0x{flags:x}");
-            }
 
             if (sectors > maxSectors)
-            {
                 return parsed.Refuse(VirtioBlkStatus.IoError, $"segment {i} covers {sectors} sectors, above the limit of {maxSectors}");
-            }
 
             if (!InsideDisk(sector, sectors, rules.CapacitySectors))
             {

@@ -36,9 +36,7 @@ internal static class ChainBytes
         foreach (var segment in segments)
         {
             if (length == 0)
-            {
                 break;
-            }
 
             if (offset >= segment.Length)
             {
@@ -48,18 +46,14 @@ internal static class ChainBytes
 
             uint take = (uint)Math.Min(segment.Length - offset, length);
             if (take > 0)
-            {
                 pieces.Add(new BufferSegment(segment.Address + offset, take, segment.IsWritable));
-            }
 
             length -= take;
             offset = 0;
         }
 
         if (length != 0)
-        {
             throw new ArgumentOutOfRangeException(nameof(length), "range runs past the segments");
-        }
 
         return pieces;
     }

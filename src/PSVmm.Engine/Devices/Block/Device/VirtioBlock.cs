@@ -85,16 +85,12 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
         foreach (var config in activation.Queues)
         {
             if (!config.Enabled || (uint)config.Index >= (uint)queues.Length)
-            {
                 continue;
-            }
 
             // The transport's rings: started and checked at DRIVER_OK, and the ones Get-VmVirtqueue reports.
             var queue = activation.Virtqueues[config.Index];
             if (!queue.Enabled)
-            {
                 continue;
-            }
 
             queues[config.Index] = queue;
         }
@@ -107,9 +103,7 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
     protected override void OnReset()
     {
         if (!_disposed)
-        {
             Engine.Stop();
-        }
     }
 
     protected override void OnQueueNotify(int queue) => Engine.Notify(queue);
@@ -117,17 +111,13 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
     public void Dispose()
     {
         if (_disposed)
-        {
             return;
-        }
 
         Reset();
         _disposed = true;
         Engine.Dispose();
         if (_ownsBackend)
-        {
             Backend.Dispose();
-        }
     }
 
     private static BlockDeviceOptions Checked(BlockDeviceOptions options, IBlockBackend backend)
@@ -136,9 +126,7 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
         ArgumentNullException.ThrowIfNull(backend);
         options.EnsureValid();
         if (options.NumQueues is null)
-        {
             throw new ArgumentException($"Disk '{options.Id}': NumQueues is unset; ForVcpus sets it from the VM's vCPU count.", nameof(options));
-        }
 
         return options;
     }

@@ -110,9 +110,7 @@ public sealed class BlockThrottle
     private void Charge(ThrottleDirection direction, int ops, long bytes)
     {
         foreach (var (index, cost) in Applicable(direction, ops, bytes))
-        {
             _buckets[index]!.Take(cost);
-        }
     }
 
     private IEnumerable<(int Index, double Cost)> Applicable(ThrottleDirection direction, int ops, long bytes)
@@ -140,13 +138,9 @@ public sealed class BlockThrottle
         for (int i = 0; i < rates.Length; i++)
         {
             if (rates[i].IsUnlimited)
-            {
                 _buckets[i] = null;
-            }
             else if (rebuild || _buckets[i] is null)
-            {
                 _buckets[i] = new TokenBucket(rates[i], now);
-            }
             else
             {
                 _buckets[i]!.Refill(now, _time.TimestampFrequency);

@@ -102,14 +102,10 @@ internal sealed unsafe class IoUringEngine : IIoEngine
             }
 
             if (_ioctlPool is not null)
-            {
                 count += _ioctlPool.DrainQueued(sink);
-            }
 
             if (!_disposed)
-            {
                 SubmitBacklogAndRing();
-            }
 
             return count;
         }
@@ -130,9 +126,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         lock (_lock)
         {
             if (_plugged > 0 && --_plugged == 0 && !_disposed)
-            {
                 SubmitBacklogAndRing();
-            }
         }
     }
 
@@ -148,9 +142,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         {
             uint head = *_rings.CqHead;
             if (head == Volatile.Read(ref *_rings.CqTail))
-            {
                 break;
-            }
 
             IoUringCqe cqe = _rings.Cqes[head & _rings.CqMask];
             Volatile.Write(ref *_rings.CqHead, head + 1);
@@ -210,9 +202,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         {
             Push(_backlog.Dequeue());
             if (!HasRoom())
-            {
                 EnterSubmit();
-            }
         }
 
         EnterSubmit();
@@ -232,9 +222,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
 
             int errno = submitted < 0 ? LibC.errno : Errno.EAGAIN;
             if (errno == Errno.EINTR)
-            {
                 continue;
-            }
 
             if (errno is Errno.EAGAIN or Errno.EBUSY)
             {
@@ -273,9 +261,7 @@ internal sealed unsafe class IoUringEngine : IIoEngine
         lock (_lock)
         {
             if (_disposed)
-            {
                 return;
-            }
 
             _disposed = true;
             // Buffers of operations still in the kernel must outlive them: wait them out.

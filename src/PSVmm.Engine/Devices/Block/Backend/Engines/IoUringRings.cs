@@ -30,9 +30,7 @@ internal sealed unsafe class IoUringRings : IDisposable
         var p = default(IoUringParams);
         int fd = IoUringAbi.Setup(entries, &p);
         if (fd < 0)
-        {
             throw new IoUringUnavailableException("io_uring_setup", LibC.errno);
-        }
 
         var rings = new IoUringRings { Fd = fd };
         try
@@ -53,9 +51,7 @@ internal sealed unsafe class IoUringRings : IDisposable
         _cqRingSize = p.CqOff.Cqes + p.CqEntries * (nuint)sizeof(IoUringCqe);
         bool single = (p.Features & IoUringAbi.IORING_FEAT_SINGLE_MMAP) != 0;
         if (single)
-        {
             _sqRingSize = _cqRingSize = Math.Max(_sqRingSize, _cqRingSize);
-        }
 
         _sqRing = MapRegion(_sqRingSize, IoUringAbi.IORING_OFF_SQ_RING, "SQ ring");
         _cqRing = single ? _sqRing : MapRegion(_cqRingSize, IoUringAbi.IORING_OFF_CQ_RING, "CQ ring");
@@ -79,9 +75,7 @@ internal sealed unsafe class IoUringRings : IDisposable
         void* address = LibC.mmap(null, (size_t)size, LibC.PROT_READ | LibC.PROT_WRITE,
             LibC.MAP_SHARED | LibC.MAP_POPULATE, Fd, offset);
         if (address == LibC.MAP_FAILED)
-        {
             throw new IoUringUnavailableException($"mmap of the {what}", LibC.errno);
-        }
 
         return (byte*)address;
     }
@@ -95,14 +89,10 @@ internal sealed unsafe class IoUringRings : IDisposable
         }
 
         if (_cqRing != null && _cqRing != _sqRing)
-        {
             LibC.munmap(_cqRing, (size_t)_cqRingSize);
-        }
 
         if (_sqRing != null)
-        {
             LibC.munmap(_sqRing, (size_t)_sqRingSize);
-        }
 
         _sqRing = _cqRing = null;
         if (Fd >= 0)

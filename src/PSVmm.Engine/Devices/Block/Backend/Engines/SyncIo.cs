@@ -10,9 +10,7 @@ internal static unsafe class SyncIo
     public static long Execute(in IoOperation op)
     {
         if (!Enum.IsDefined(op.OpCode))
-        {
             return -Errno.EINVAL;
-        }
 
         while (true)
         {
@@ -24,9 +22,7 @@ internal static unsafe class SyncIo
 
             int errno = LibC.errno;
             if (errno != Errno.EINTR)
-            {
                 return -errno;
-            }
         }
     }
 

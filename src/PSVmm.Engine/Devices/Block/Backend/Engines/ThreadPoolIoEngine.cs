@@ -41,17 +41,13 @@ internal sealed class ThreadPoolIoEngine : IIoEngine
     public void Submit(in IoOperation operation)
     {
         if (!TryAdd(operation))
-        {
             Complete(operation.Token, -Errno.ECANCELED);
-        }
     }
 
     public int Drain(IIoCompletionSink sink)
     {
         if (_ownsEventFd)
-        {
             _eventFd.Reset();
-        }
 
         return DrainQueued(sink);
     }
@@ -119,20 +115,14 @@ internal sealed class ThreadPoolIoEngine : IIoEngine
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
             return;
-        }
 
         _work.CompleteAdding();
         foreach (var worker in _workers)
-        {
             worker.Join();
-        }
 
         _work.Dispose();
         if (_ownsEventFd)
-        {
             _eventFd.Dispose();
-        }
     }
 }
