@@ -1,5 +1,5 @@
-using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Boot;
 

@@ -91,7 +91,9 @@ public sealed class ElfImage
                 segments.Add(new ElfSegment(paddr, vaddr, fileMemory.Slice((int)offset, (int)filesz), memsz));
             }
             else
+            {
                 ParseNotes(fileMemory.Slice((int)offset, (int)filesz), notes);
+            }
         }
         return new ElfImage(is64, machine, entry, segments, notes);
     }

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using PSVmm.Engine.Boot.Acpi;
-using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Boot;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
-using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Boot;
 
@@ -73,8 +73,11 @@ public static class MultibootLoader
     private static ulong PhysicalEntry(ElfImage elf)
     {
         foreach (var s in elf.LoadSegments)
+        {
             if (elf.Entry >= s.VirtualAddress && elf.Entry - s.VirtualAddress < s.MemorySize)
                 return s.PhysicalAddress + (elf.Entry - s.VirtualAddress);
+        }
+
         throw new InvalidDataException($"Entry point 0x{elf.Entry:x} lies in no loadable segment.");
     }
 
@@ -108,8 +111,11 @@ public static class MultibootLoader
     {
         const ulong oneMiB = 0x10_0000;
         foreach (var r in regions)
+        {
             if (r.GuestAddress <= oneMiB && r.End > oneMiB)
                 return (uint)Math.Min((r.End - oneMiB) / 1024, uint.MaxValue);
+        }
+
         return 0;
     }
 
@@ -126,7 +132,9 @@ public static class MultibootLoader
                 entries.Add((MemoryLayout.KernelLoadAddress, r.End - MemoryLayout.KernelLoadAddress, 1));
             }
             else
+            {
                 entries.Add((r.GuestAddress, r.Size, 1));
+            }
         }
         var map = new byte[entries.Count * 24];
         for (int i = 0; i < entries.Count; i++)

@@ -25,8 +25,11 @@ public sealed class IoBus
         lock (_writeLock)
         {
             foreach (var r in _ranges)
+            {
                 if (start < r.End && r.Start < start + length)
                     return false;
+            }
+
             var next = new BusRange[_ranges.Length + 1];
             int i = 0, j = 0;
             while (i < _ranges.Length && _ranges[i].Start < start)

@@ -9,8 +9,10 @@ internal static class HostMemory
         try
         {
             foreach (var line in File.ReadLines("/proc/meminfo"))
+            {
                 if (TryParseKiB(line, "MemTotal:", out long kib))
                     return kib / 1024;
+            }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

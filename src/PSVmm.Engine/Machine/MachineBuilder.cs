@@ -37,8 +37,11 @@ internal static class MachineBuilder
         try
         {
             foreach (var (cap, name) in RequiredCaps)
+            {
                 if (kvm.CheckExtension(cap) <= 0)
                     throw new VmException("KvmFeatureMissing", VmErrorCategory.ResourceUnavailable, $"KVM lacks {name}, which PSVmm needs.");
+            }
+
             int maxVcpus = Math.Max(kvm.CheckExtension(KvmCap.MaxVcpus), kvm.CheckExtension(KvmCap.NrVcpus));
             if (maxVcpus > 0 && config.CpuCount > maxVcpus)
                 throw new VmException("InvalidCpuCount", VmErrorCategory.InvalidArgument, $"KVM supports at most {maxVcpus} vCPUs here.");
@@ -101,8 +104,11 @@ internal static class MachineBuilder
     {
         vcpu.SetCpuid(cpuid);
         foreach (var (index, value, required) in BootMsrs.Values)
+        {
             if (!vcpu.TrySetMsr(index, value) && required)
                 throw new KvmException($"KVM_SET_MSRS(0x{index:x})", 0);
+        }
+
         vcpu.SetFpu(BootCpuState.Fpu());
         var lapic = vcpu.GetLapic();
         LapicSetup.SetVirtualWire(lapic);

@@ -1,11 +1,11 @@
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
-using PSVmm.Engine.Interrupts;
-using PSVmm.Engine.Pci;
-using PSVmm.Engine.Virtio.Transport;
-using PSVmm.Engine.Platform;
-using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Devices.Block.Device;
+using PSVmm.Engine.Interrupts;
+using PSVmm.Engine.IoThreads;
+using PSVmm.Engine.Pci;
+using PSVmm.Engine.Platform;
+using PSVmm.Engine.Virtio.Transport;
 
 namespace PSVmm.Engine.Machine;
 

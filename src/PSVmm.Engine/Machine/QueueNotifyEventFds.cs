@@ -1,8 +1,8 @@
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Native;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio.Transport;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Engine.Machine;
 

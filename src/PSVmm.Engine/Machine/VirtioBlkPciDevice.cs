@@ -1,7 +1,7 @@
 using PSVmm.Engine.Devices.Block;
+using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio.Transport;
-using PSVmm.Engine.Devices.Block.Device;
 
 namespace PSVmm.Engine.Machine;
 

@@ -147,8 +147,10 @@ public sealed class VirtualMachine : IDisposable
             threads = _machine?.Threads.ToList() ?? _lastThreads.ToList();
         RequestStop(new VcpuStopRequest(VmState.Stopped, null, null));
         foreach (var t in threads)
+        {
             if (t.Thread != Thread.CurrentThread && t.Thread.IsAlive)
                 t.Thread.Join();
+        }
         // Normally the last vCPU thread has finished the run already; threads that Start has not
         // started yet (TurnOff from a Running handler) will see the stop request and finish it.
         if (threads.All(t => !t.Thread.IsAlive && (t.Thread.ThreadState & ThreadState.Unstarted) == 0))

@@ -43,40 +43,55 @@ public static partial class VmConfigValidator
             throw Invalid("InvalidDiskOptions", "A disk entry is empty. Add disks with Add-VirtioBlkPci.");
         string id = disk.Id;
         if (placed.FirstOrDefault(p => string.Equals(p.Disk.Id, id, StringComparison.OrdinalIgnoreCase)).Disk is not null)
+        {
             throw new VmException("DriveIdInUse", VmErrorCategory.ResourceExists,
                 $"The VM already has a disk with id '{id}'. Give this disk another -Id.");
+        }
 
         var problems = disk.Disk.Validate();
         if (problems.Count > 0)
             throw Invalid("InvalidDiskOptions", string.Join(" ", problems));
 
         if (!File.Exists(disk.Disk.Path))
+        {
             throw new VmException("DiskImageNotFound", VmErrorCategory.ObjectNotFound,
                 Directory.Exists(disk.Disk.Path)
                     ? $"Disk '{id}': '{disk.Disk.Path}' is a folder, not a disk image file. Give the path of an image file."
                     : $"Disk '{id}': the image '{disk.Disk.Path}' does not exist. Create it first (for example with truncate -s 1G) or check the path.");
+        }
 
         CheckAddressRange(disk);
         var (slot, function) = Place(placed, disk);
         if (placed.FirstOrDefault(p => p.Slot == slot && p.Function == function).Disk is { } other)
+        {
             throw new VmException("PciAddressInUse", VmErrorCategory.ResourceExists,
                 $"Disk '{id}': PCI address {PciAddress.Format(0, slot, function)} is already used by disk '{other.Id}'"
                 + (other.Slot is null ? " (which was given the next free slot)" : "")
                 + ". Choose another -PciAddress.");
+        }
+
         if (function > 0 && !placed.Any(p => p.Slot == slot && p.Function == 0))
+        {
             throw Invalid("InvalidPciAddress",
                 $"Disk '{id}': PCI function {function} of slot {slot:x2} needs a function 0 in the same slot (PCI Local Bus 3.0 §6.2.1, multi-function devices). Add the disk at {PciAddress.Format(0, slot, 0)} first.");
+        }
+
         return (disk, slot, function);
     }
 
     private static void CheckAddressRange(VirtioBlkPciConfig disk)
     {
         if (disk.Slot is int s && (s < 1 || s > PciAddress.MaxDevice))
+        {
             throw Invalid("InvalidPciAddress",
                 $"Disk '{disk.Id}': PCI slot {s} is out of range. Use a slot from 1 to {PciAddress.MaxDevice} (0x01-0x1f); slot 0 is the host bridge.");
+        }
+
         if (disk.Function < 0 || disk.Function > PciAddress.MaxFunction)
+        {
             throw Invalid("InvalidPciAddress",
                 $"Disk '{disk.Id}': PCI function {disk.Function} is out of range. Use a function from 0 to {PciAddress.MaxFunction}.");
+        }
     }
 
     /// <summary>Where the machine puts <paramref name="disk"/> after <paramref name="placed"/> (the bus's rule, <see cref="PciSlotPlacement"/>).</summary>

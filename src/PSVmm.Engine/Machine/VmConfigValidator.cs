@@ -45,26 +45,35 @@ public static partial class VmConfigValidator
         if (string.IsNullOrWhiteSpace(name))
             throw Invalid("InvalidVmName", "The VM name is empty. Give the VM a name such as 'web1'.");
         if (name.Length > MaxNameLength || !NamePattern().IsMatch(name))
+        {
             throw Invalid("InvalidVmName",
                 $"The VM name '{name}' is not valid. Use 1 to {MaxNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        }
     }
 
     private static void ValidateMemory(int memoryMB)
     {
         if (memoryMB < VmConfig.MinMemoryMB || memoryMB > VmConfig.MaxMemoryMB)
+        {
             throw Invalid("InvalidMemorySize",
                 $"MemoryMB {memoryMB} is out of range. Use a value from {VmConfig.MinMemoryMB} to {VmConfig.MaxMemoryMB}.");
+        }
+
         long? hostMB = HostMemory.TotalMB();
         if (hostMB is long total && memoryMB > total)
+        {
             throw Invalid("InvalidMemorySize",
                 $"MemoryMB {memoryMB} is more than this host's physical memory ({total} MB). Use a smaller value.");
+        }
     }
 
     private static void ValidateCpuCount(int cpuCount)
     {
         if (cpuCount < 1 || cpuCount > VmConfig.MaxCpuCount)
+        {
             throw Invalid("InvalidCpuCount",
                 $"CpuCount {cpuCount} is out of range. Use a value from 1 to {VmConfig.MaxCpuCount}.");
+        }
     }
 
     private static void ValidateKernel(string? path)
@@ -72,8 +81,10 @@ public static partial class VmConfigValidator
         if (string.IsNullOrWhiteSpace(path))
             throw Invalid("KernelImageRequired", "No kernel image was given. Name a vmlinux, bzImage or multiboot ELF file with -Kernel.");
         if (!File.Exists(path))
+        {
             throw new VmException("KernelImageNotFound", VmErrorCategory.ObjectNotFound,
                 $"The kernel image '{path}' does not exist. Check the path given to -Kernel.");
+        }
 
         var header = new byte[KernelHeaderBytes];
         int read;
@@ -94,8 +105,10 @@ public static partial class VmConfigValidator
         }
 
         if (!LooksLikeKernel(header.AsSpan(0, read)))
+        {
             throw new VmException("InvalidKernelImage", VmErrorCategory.InvalidData,
                 $"'{path}' is not a kernel image: it has neither an ELF header nor a bzImage setup header (\"HdrS\" at 0x202). Give a vmlinux, bzImage or multiboot ELF file.");
+        }
     }
 
     internal static bool LooksLikeKernel(ReadOnlySpan<byte> header)
@@ -111,8 +124,10 @@ public static partial class VmConfigValidator
         if (path is null)
             return;
         if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
             throw new VmException("InitrdNotFound", VmErrorCategory.ObjectNotFound,
                 $"The initrd '{path}' does not exist. Check the path given to -Initrd, or leave it out.");
+        }
     }
 
     private static void ValidateKernelArgs(string? args)
@@ -124,8 +139,10 @@ public static partial class VmConfigValidator
         // The command line is copied with its terminating NUL into a fixed guest area.
         long bytes = Encoding.UTF8.GetByteCount(args) + 1L;
         if (bytes > (long)MemoryLayout.CommandLineMaxSize)
+        {
             throw Invalid("InvalidKernelArgs",
                 $"The kernel arguments are {bytes - 1} bytes long; at most {MemoryLayout.CommandLineMaxSize - 1} bytes fit. Shorten them.");
+        }
     }
 
     private static void ValidateCpuProfile(CpuProfile profile)
@@ -145,8 +162,10 @@ public static partial class VmConfigValidator
             throw Invalid("ConsoleLogPathNotFound", $"The console log path '{path}' is a directory. Give a file path inside it.");
         string? dir = Path.GetDirectoryName(full);
         if (dir is null || !Directory.Exists(dir))
+        {
             throw new VmException("ConsoleLogPathNotFound", VmErrorCategory.ObjectNotFound,
                 $"The folder of the console log path '{path}' does not exist. Create '{dir}' first or choose another path.");
+        }
     }
 
     private static VmException Invalid(string errorId, string message) =>

@@ -72,8 +72,11 @@ public sealed class PciBus
             var table = Volatile.Read(ref _functions);
             var list = new List<(PciAddress, IPciDevice)>();
             for (int i = 0; i < table.Length; i++)
+            {
                 if (table[i] is { } d)
                     list.Add((new PciAddress(0, i / Functions, i % Functions), d));
+            }
+
             return list;
         }
     }

@@ -50,8 +50,11 @@ public sealed partial class PciConfigSpace
         lock (_lock)
         {
             for (int r = index; r < index + registers; r++)
+            {
                 if (RegisterInUse(r))
                     throw new InvalidOperationException($"BAR register {r} is already in use.");
+            }
+
             _bars[index] = bar;
 
             ulong addressMask = ~(size - 1) & ~(ulong)bar.FlagMask;

@@ -178,8 +178,11 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
         {
             string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
             if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+            {
                 ThrowTerminatingError(VmErrors.Create("DiskImageNotFound", ErrorCategory.InvalidArgument,
                     $"'{path}' is a {provider.Name} path. Give the disk image's file-system path.", path));
+            }
+
             return resolved;
         }
         catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException

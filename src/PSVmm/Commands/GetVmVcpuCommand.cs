@@ -12,7 +12,9 @@ public sealed class GetVmVcpuCommand : VmTargetCommandBase
     protected override void ProcessRecord()
     {
         foreach (var vm in TargetVms())
+        {
             foreach (var vcpu in vm.GetVcpus())
                 WriteObject(new VmVcpu(vm.Name, vcpu));
+        }
     }
 }

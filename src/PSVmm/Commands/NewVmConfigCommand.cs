@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using PSVmm.Engine.Machine;
-using PSVmm.Errors;
 using PSVmm.Engine.Platform;
+using PSVmm.Errors;
 
 namespace PSVmm.Commands;
 
@@ -91,8 +91,11 @@ public sealed class NewVmConfigCommand : PSCmdlet
             throw; // not reached
         }
         if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+        {
             ThrowTerminatingError(VmErrors.Create(errorId, ErrorCategory.InvalidArgument,
                 $"'{path}' is a {provider.Name} path. Give a file-system path.", path));
+        }
+
         return resolved;
     }
 }

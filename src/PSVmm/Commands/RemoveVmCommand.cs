@@ -35,8 +35,11 @@ public sealed class RemoveVmCommand : VmTargetCommandBase
     {
         bool live = VmRegistry.IsLive(vm);
         if (live && !Force)
+        {
             throw new VmException("VmIsRunning", VmErrorCategory.InvalidOperation,
                 $"VM '{vm.Name}' is {vm.State}. Stop it with Stop-Vm first, or use Remove-Vm -Force to turn it off and remove it.");
+        }
+
         string action = live ? "Turn off and remove VM" : "Remove VM";
         if (!ShouldProcessHighImpact(vm.Name, action, Force))
             return;

@@ -67,8 +67,11 @@ public sealed class StartVmCommand : VmTargetCommandBase
         try
         {
             if (VmRegistry.IsLive(vm))
+            {
                 throw new VmException("VmAlreadyRunning", VmErrorCategory.InvalidOperation,
                     $"VM '{vm.Name}' is already {vm.State}. Stop it with Stop-Vm before starting it again.");
+            }
+
             if (!ShouldProcess(vm.Name, "Start VM"))
                 return;
             var fresh = VirtualMachine.Create(vm.Config);

@@ -31,8 +31,10 @@ public sealed class StopVmCommand : VmTargetCommandBase
             try
             {
                 if (TurnOff ? TurnOffVm(vm) : ShutDown(vm))
+                {
                     if (PassThru)
                         WriteObject(vm);
+                }
             }
             catch (VmException e)
             {

@@ -59,9 +59,13 @@ public abstract class VmCommandBase : PSCmdlet
                     Add(vm);
             }
             else if (VmRegistry.Find(name) is { } vm)
+            {
                 Add(vm);
+            }
             else
+            {
                 WriteError(VmErrors.NotFound(name));
+            }
         }
         return found;
     }

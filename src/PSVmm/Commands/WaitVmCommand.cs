@@ -36,8 +36,11 @@ public sealed class WaitVmCommand : VmTargetCommandBase
         if (_condition == WaitVmCondition.ConsolePattern)
         {
             if (Pattern is null)
+            {
                 ThrowTerminatingError(VmErrors.Create("PatternRequired", ErrorCategory.InvalidArgument,
                     "Wait-Vm -For ConsolePattern needs -Pattern, a regular expression to find in the console output.", null));
+            }
+
             try
             {
                 _regex = new Regex(Pattern!, RegexOptions.Multiline | RegexOptions.CultureInvariant);
@@ -75,10 +78,14 @@ public sealed class WaitVmCommand : VmTargetCommandBase
             return false;
         }
         if (vm.State == VmState.Failed)
+        {
             WriteError(VmErrors.Create("VmFailed", ErrorCategory.OperationStopped,
                 $"VM '{vm.Name}' failed: {vm.FailureReason ?? "no reason recorded"}", vm));
+        }
         else
+        {
             WriteVerbose($"{Describe(vm)}.");
+        }
         return true; // the wait is over either way; -PassThru lets the caller inspect a failed VM
     }
 

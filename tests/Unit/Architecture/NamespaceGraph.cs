@@ -51,7 +51,9 @@ internal sealed partial class NamespaceGraph
                     low[v] = Math.Min(low[v], low[w]);
                 }
                 else if (onStack.Contains(w))
+                {
                     low[v] = Math.Min(low[v], index[w]);
+                }
             }
             if (low[v] != index[v])
                 return;
@@ -68,8 +70,11 @@ internal sealed partial class NamespaceGraph
         }
 
         foreach (var n in Namespaces)
+        {
             if (!index.ContainsKey(n))
                 Visit(n);
+        }
+
         return cycles;
     }
 

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Text;
 using PSVmm.Engine.Boot.Acpi;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

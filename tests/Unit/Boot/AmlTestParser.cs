@@ -223,7 +223,11 @@ internal sealed class AmlTestParser
         if (_aml[_pos] == 0x2E) { segments = 2; _pos++; }
         else if (_aml[_pos] == 0x2F) { segments = _aml[_pos + 1]; _pos += 2; }
         else if (_aml[_pos] == 0x00) { _pos++; return sb.ToString(); }
-        else segments = 1;
+        else
+        {
+            segments = 1;
+        }
+
         for (int i = 0; i < segments; i++)
         {
             if (i > 0) sb.Append('.');

@@ -1,9 +1,9 @@
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Boot.Acpi;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 
@@ -64,8 +64,11 @@ public class BootCpuStateTests
     public void Pci_intx_routing_stays_on_ioapic_pins_16_to_19_and_rejects_bad_input()
     {
         for (int slot = 1; slot <= 31; slot++)
+        {
             for (int pin = 0; pin < 4; pin++)
                 Assert.InRange(PciInterruptRouting.GsiFor(slot, pin), 16u, 19u);
+        }
+
         Assert.True(PciInterruptRouting.FirstGsi + PciInterruptRouting.GsiCount <= MemoryLayout.IoApicPins);
         Assert.Throws<ArgumentOutOfRangeException>(() => PciInterruptRouting.GsiFor(0, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => PciInterruptRouting.GsiFor(32, 0));

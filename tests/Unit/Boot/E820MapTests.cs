@@ -1,7 +1,7 @@
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Machine;
-using Xunit;
 using PSVmm.Engine.Platform;
+using Xunit;
 
 namespace PSVmm.Tests.Boot;
 

@@ -3,9 +3,9 @@ using System.Text;
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Boot.Linux;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

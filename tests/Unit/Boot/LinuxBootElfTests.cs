@@ -3,10 +3,10 @@ using System.Text;
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Boot.Linux;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
 using static PSVmm.Tests.Boot.SyntheticKernels;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Boot;
 

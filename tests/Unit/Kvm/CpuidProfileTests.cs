@@ -1,8 +1,8 @@
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using Xunit;
 using static PSVmm.Engine.Kvm.Cpuid.CpuidBits;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Kvm;
 

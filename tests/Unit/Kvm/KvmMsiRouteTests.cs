@@ -1,8 +1,8 @@
 using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Platform;
 using PSVmm.Tests.Machine;
 using Xunit;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Kvm;
 

@@ -1,8 +1,8 @@
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Machine;
 using Tmds.Linux;
 using Xunit;
 using static Tmds.Linux.LibC;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Machine;
 

@@ -1,7 +1,7 @@
 using PSVmm.Engine.Kvm.Emulation;
 using PSVmm.Engine.Machine;
-using static PSVmm.Tests.Machine.Asm32;
 using PSVmm.Engine.Platform;
+using static PSVmm.Tests.Machine.Asm32;
 
 namespace PSVmm.Tests.Machine;
 

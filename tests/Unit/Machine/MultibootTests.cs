@@ -3,8 +3,8 @@ using System.Text;
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
-using Xunit;
 using PSVmm.Engine.Platform;
+using Xunit;
 
 namespace PSVmm.Tests.Machine;
 

@@ -3,8 +3,8 @@ using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Machine;
-using Xunit;
 using PSVmm.Engine.Platform;
+using Xunit;
 
 namespace PSVmm.Tests.Machine;
 
@@ -136,7 +136,9 @@ public sealed class VirtualMachineKvmTests : IDisposable
             Assert.Equal([false], modes); // a 32-bit guest: 0x40-0x4F are not REX prefixes
         }
         else
+        {
             Assert.False(fixups.ContainsKey("Int3"));
+        }
     }
 
     [KvmFact]

@@ -1,6 +1,6 @@
 using PSVmm.Engine.Machine;
-using Xunit;
 using PSVmm.Engine.Platform;
+using Xunit;
 
 namespace PSVmm.Tests.Machine;
 

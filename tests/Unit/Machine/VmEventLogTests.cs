@@ -1,5 +1,5 @@
-using Xunit;
 using PSVmm.Engine.Machine;
+using Xunit;
 
 namespace PSVmm.Tests.Machine;
 

@@ -1,7 +1,7 @@
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
-using Xunit;
 using PSVmm.Engine.Platform;
+using Xunit;
 
 namespace PSVmm.Tests.Memory;
 

@@ -20,8 +20,10 @@ public sealed class BarAllocatorTests
             Assert.True(PciWindows.Default().Contains(PciBarKind.Memory32, start, size));
         }
         for (int i = 0; i < ranges.Count; i++)
+        {
             for (int j = i + 1; j < ranges.Count; j++)
                 Assert.False(ranges[i].Start < ranges[j].Start + ranges[j].Size && ranges[j].Start < ranges[i].Start + ranges[i].Size);
+        }
     }
 
     [Fact]

@@ -167,6 +167,7 @@ public sealed class MsixTests
 
         // Directly on the regions (no sub-region map in between): any offset/width, never throws.
         foreach (ulong offset in new[] { 0ul, 60ul, 63ul, 64ul, 0xFFFF_FFFF_FFFF_FFF0ul, ulong.MaxValue })
+        {
             foreach (int size in new[] { 1, 2, 4, 8 })
             {
                 var data = new byte[size];
@@ -174,6 +175,8 @@ public sealed class MsixTests
                 _table.PbaRegion.Read(offset, data);
                 _table.PbaRegion.Write(offset, data);
             }
+        }
+
         _table.TableRegion.Write(64, new byte[] { 0, 0, 0, 0 });
         _table.TableRegion.Write(ulong.MaxValue, new byte[] { 0, 0, 0, 0 });
         Assert.True(_table.IsMasked(3));

@@ -1,10 +1,10 @@
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Pci;
+using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;
 using static PSVmm.Engine.Pci.PciConfigRegisters;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Pci;
 

@@ -48,8 +48,11 @@ public sealed class RecordingInterruptSink : IInterruptSink
         lock (_lock)
         {
             for (int i = _lineChanges.Count - 1; i >= 0; i--)
+            {
                 if (_lineChanges[i].Gsi == gsi)
                     return _lineChanges[i].Asserted;
+            }
+
             return false;
         }
     }

@@ -91,9 +91,13 @@ public static class AmlWriter
         string rest = path[i..];
         string[] segments = rest.Length == 0 ? [] : rest.Split('.');
         if (segments.Length == 0)
+        {
             result.Add(0); // NullName
+        }
         else if (segments.Length == 2)
+        {
             result.Add(DualNamePrefix);
+        }
         else if (segments.Length > 2)
         {
             if (segments.Length > 255)

@@ -40,8 +40,11 @@ internal sealed class BzImage
             throw new InvalidDataException("Not a Linux bzImage: no \"HdrS\" boot protocol header at 0x202.");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(file[BootParamsLayout.Version..]);
         if (version < MinimumVersion)
+        {
             throw new InvalidDataException(
                 $"The kernel's boot protocol {version >> 8}.{version & 0xFF:D2} is too old: 64-bit boot needs protocol 2.12 or later.");
+        }
+
         ushort xloadflags = BinaryPrimitives.ReadUInt16LittleEndian(file[XLoadFlags..]);
         if ((xloadflags & XlfKernel64) == 0)
             throw new InvalidDataException("The bzImage is not 64-bit capable (XLF_KERNEL_64 is clear in xloadflags).");

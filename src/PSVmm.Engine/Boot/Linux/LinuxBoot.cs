@@ -1,7 +1,7 @@
 using System.Text;
 using PSVmm.Engine.Boot.Acpi;
-using PSVmm.Engine.Platform;
 using PSVmm.Engine.Memory;
+using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Boot.Linux;
 
@@ -53,9 +53,12 @@ public static class LinuxBoot
         ulong runtime = image.RuntimeStart(load);
         ulong kernelEnd = Math.Max(load + (ulong)payload.Length, runtime + image.InitSize);
         if (kernelEnd > lowRamEnd)
+        {
             throw new InvalidDataException(
                 $"The kernel does not fit in memory: it needs RAM up to 0x{kernelEnd:x} (init_size 0x{image.InitSize:x} from 0x{runtime:x}), " +
                 $"the guest has RAM up to 0x{lowRamEnd:x} below the MMIO hole.");
+        }
+
         int cmdlineLimit = (int)Math.Min(image.CmdlineSize, MemoryLayout.CommandLineMaxSize - 1);
         var cmdline = EncodeCommandLine(request.CommandLine, cmdlineLimit);
         // initrd_addr_max is 0x37FFFFFF for kernels that do not say (boot.rst, initrd_addr_max).
@@ -82,8 +85,10 @@ public static class LinuxBoot
             if (s.PhysicalAddress < MemoryLayout.KernelLoadAddress)
                 throw new InvalidDataException($"The ELF kernel has a segment at 0x{s.PhysicalAddress:x}, below 1 MiB where the boot structures live.");
             if (!memory.IsValidRange(s.PhysicalAddress, s.MemorySize))
+            {
                 throw new InvalidDataException(
                     $"The kernel does not fit in memory: segment [0x{s.PhysicalAddress:x}, 0x{s.PhysicalAddress + s.MemorySize:x}) is outside guest RAM.");
+            }
         }
         bool pvh = request.PreferPvh && image.PvhEntry is not null;
         if (pvh && !image.Segments.Any(s => image.PvhEntry >= s.PhysicalAddress && image.PvhEntry - s.PhysicalAddress < s.MemorySize))
@@ -201,7 +206,10 @@ public static class LinuxBoot
         // The e820 map reports RAM above 4 GiB for large guests: it must really be there.
         if (request.MemoryBytes > MemoryLayout.MmioHoleStart
             && !memory.IsValidRange(MemoryLayout.HighRamStart, request.MemoryBytes - MemoryLayout.MmioHoleStart))
+        {
             throw new ArgumentException($"Guest RAM above 4 GiB does not match MemoryBytes 0x{request.MemoryBytes:x}.", nameof(request));
+        }
+
         return end;
     }
 

@@ -99,7 +99,9 @@ public sealed class AcpiPowerDevice : IDeviceRegion
             _powerOff();
         }
         else
+        {
             _log($"the guest asked for sleep type {type}, which this machine does not have (only S5); ignored");
+        }
     }
 
     private byte TakeEvents()

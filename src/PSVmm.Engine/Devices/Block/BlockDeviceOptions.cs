@@ -1,8 +1,8 @@
 using System.Text;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Engine.Devices.Block;
 

@@ -36,7 +36,9 @@ internal sealed class ChainBuilder
 
         _segments.Add(new BufferSegment(address, length, writable));
         if (writable)
+        {
             _writableLength += length;
+        }
         else
         {
             _readableCount++;

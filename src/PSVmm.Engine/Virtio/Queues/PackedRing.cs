@@ -89,7 +89,9 @@ internal sealed class PackedRing : Ring
                 IndirectTable.WalkPacked(Memory, d.Address, entries, builder);
             }
             else
+            {
                 builder.Add(d.Address, d.Length, (d.Flags & DescriptorFlags.Write) != 0);
+            }
 
             count++;
             offset++;

@@ -96,7 +96,7 @@ public sealed partial class VirtioPciCommonConfig
                     return false;
                 _queues[eq] = _queues[eq] with { Enabled = true };
                 return true;
-            case (>= QueueDesc and < QueueNotifyData, 4 or 8):
+            case ( >= QueueDesc and < QueueNotifyData, 4 or 8):
                 return WriteQueueAddress(field, data);
             default:
                 // Read-only fields (device_feature, num_queues, config_generation, queue_notify_off,

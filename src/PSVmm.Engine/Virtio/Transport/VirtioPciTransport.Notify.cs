@@ -58,7 +58,10 @@ public sealed partial class VirtioPciTransport
                 _rings[queue].RecordDriverNotification();
             }
             else
+            {
                 _ignoredNotifications++;
+            }
+
             return live;
         }
     }

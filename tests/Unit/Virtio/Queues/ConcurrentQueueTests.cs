@@ -1,8 +1,8 @@
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 using Xunit;
 using static PSVmm.Tests.Virtio.Queues.QueueFixtures;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Virtio.Queues;
 

@@ -1,8 +1,8 @@
-using Xunit;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;
+using Xunit;
 
 namespace PSVmm.Tests.Virtio.Queues;
 

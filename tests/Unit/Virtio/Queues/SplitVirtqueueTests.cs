@@ -1,5 +1,5 @@
-using Xunit;
 using PSVmm.Engine.Virtio.Queues;
+using Xunit;
 using static PSVmm.Tests.Virtio.Queues.QueueFixtures;
 
 namespace PSVmm.Tests.Virtio.Queues;

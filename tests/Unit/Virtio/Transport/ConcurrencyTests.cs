@@ -39,7 +39,8 @@ public sealed class ConcurrencyTests
                 {
                     WorkerFailure = e;
                 }
-            }) { IsBackground = true, Name = "busy-device" };
+            })
+            { IsBackground = true, Name = "busy-device" };
             _worker.Start();
         }
 

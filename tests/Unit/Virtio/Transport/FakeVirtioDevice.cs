@@ -78,8 +78,11 @@ internal class FakeVirtioDevice : VirtioDevice
             Span<byte> field = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(field, _writable);
             for (int i = 0; i < data.Length; i++)
+            {
                 if (offset + i >= 8)
                     field[offset + i - 8] = data[i];
+            }
+
             _writable = BinaryPrimitives.ReadUInt32LittleEndian(field);
         }
     }

@@ -1,8 +1,8 @@
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Virtio;
 using Xunit;
 using S = PSVmm.Engine.Virtio.VirtioDeviceStatus;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Virtio.Transport;
 

@@ -2,12 +2,12 @@ using PSVmm.Engine.Bus;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Pci.Msix;
+using PSVmm.Engine.Platform;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Transport;
 using PSVmm.Tests.Pci;
 using static PSVmm.Engine.Pci.PciConfigRegisters;
 using static PSVmm.Engine.Virtio.Transport.VirtioPciCommonConfig;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Tests.Virtio.Transport;
 

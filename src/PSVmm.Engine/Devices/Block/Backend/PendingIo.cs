@@ -61,7 +61,9 @@ internal sealed unsafe class PendingIo
         {
             var segment = segments[i];
             if (segment.IsPinnedByCaller)
+            {
                 _segmentPointers[i] = segment.Pointer;
+            }
             else
             {
                 _pins[i] = segment.Memory.Pin();

@@ -62,7 +62,9 @@ public sealed unsafe partial class RawFileBackend
             io.ZeroRemainder();
         }
         else
+        {
             io.Advance(result);
+        }
 
         if (io.Done < io.Request.Length)
         {

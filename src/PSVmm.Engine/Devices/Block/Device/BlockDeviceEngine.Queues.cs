@@ -1,8 +1,8 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Virtio.Queues;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Engine.Devices.Block.Device;
 

@@ -138,9 +138,13 @@ public sealed class BlockThrottle
         for (int i = 0; i < rates.Length; i++)
         {
             if (rates[i].IsUnlimited)
+            {
                 _buckets[i] = null;
+            }
             else if (rebuild || _buckets[i] is null)
+            {
                 _buckets[i] = new TokenBucket(rates[i], now);
+            }
             else
             {
                 _buckets[i]!.Refill(now, _time.TimestampFrequency);

@@ -1,8 +1,8 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Native;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Devices.Block.Backend.Engines;
 using Xunit;
 using Xunit.Abstractions;
-using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
-using PSVmm.Engine.Devices.Block.Backend.Engines;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

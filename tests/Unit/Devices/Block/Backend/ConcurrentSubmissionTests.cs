@@ -1,7 +1,7 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Native;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

@@ -1,8 +1,8 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
-using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
 using PSVmm.Engine.Native;
+using Xunit;
+using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

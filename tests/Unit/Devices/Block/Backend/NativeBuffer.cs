@@ -1,6 +1,6 @@
-using Xunit;
 using System.Runtime.InteropServices;
 using PSVmm.Engine.Devices.Block.Backend;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

@@ -1,8 +1,8 @@
+using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Native;
 using Xunit;
 using Xunit.Abstractions;
-using PSVmm.Engine.Devices.Block.Backend;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
-using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

@@ -1,6 +1,6 @@
-using Xunit;
 using PSVmm.Engine.Native;
 using Tmds.Linux;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

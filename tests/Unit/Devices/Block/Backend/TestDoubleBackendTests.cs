@@ -1,9 +1,9 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block.Backend;
-using PSVmm.Tests.TestDoubles;
-using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
-using PSVmm.Engine.Native;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
+using PSVmm.Engine.Native;
+using PSVmm.Tests.TestDoubles;
+using Xunit;
+using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
 
 namespace PSVmm.Tests.Devices.Block.Backend;
 

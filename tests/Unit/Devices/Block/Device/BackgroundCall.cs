@@ -13,7 +13,8 @@ internal sealed class BackgroundCall
             try { action(); }
             catch (Exception e) { _failure = e; }
             finally { _done.Set(); }
-        }) { IsBackground = true, Name = "test background call" };
+        })
+        { IsBackground = true, Name = "test background call" };
         thread.Start();
     }
 

@@ -1,11 +1,11 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Native;
 using PSVmm.Engine.Virtio;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
+using Xunit;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
-using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

@@ -1,10 +1,10 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Machine;
 using PSVmm.Tests.Devices.Block.Backend;
 using PSVmm.Tests.TestDoubles;
-using PSVmm.Engine.IoThreads;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

@@ -1,12 +1,12 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
+using Xunit;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

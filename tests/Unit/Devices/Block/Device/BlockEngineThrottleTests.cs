@@ -1,8 +1,8 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Tests.Devices.Block.Throttle;
 using PSVmm.Tests.TestDoubles;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

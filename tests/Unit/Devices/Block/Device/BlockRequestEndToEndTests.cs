@@ -1,8 +1,8 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Tests.Devices.Block.Backend;
 using PSVmm.Tests.Virtio.Queues;
+using Xunit;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
 
 namespace PSVmm.Tests.Devices.Block.Device;

@@ -1,16 +1,16 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Devices.Block.Throttle;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
-using PSVmm.Engine.IoThreads;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

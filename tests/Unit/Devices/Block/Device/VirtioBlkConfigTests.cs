@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Tests.TestDoubles;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

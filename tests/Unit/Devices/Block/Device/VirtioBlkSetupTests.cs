@@ -1,7 +1,7 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Tests.TestDoubles;
+using Xunit;
 using F = PSVmm.Engine.Devices.Block.VirtioBlkFeatures;
 
 namespace PSVmm.Tests.Devices.Block.Device;

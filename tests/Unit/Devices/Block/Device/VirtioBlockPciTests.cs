@@ -1,20 +1,20 @@
 using System.Buffers.Binary;
-using Xunit;
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
+using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Machine;
+using PSVmm.Engine.Native;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Transport;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
 using PSVmm.Tests.Virtio.Transport;
+using Xunit;
 using F = PSVmm.Engine.Devices.Block.VirtioBlkFeatures;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
-using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Native;
 
 namespace PSVmm.Tests.Devices.Block.Device;
 

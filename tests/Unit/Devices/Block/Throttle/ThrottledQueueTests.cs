@@ -1,5 +1,5 @@
-using Xunit;
 using PSVmm.Engine.Devices.Block.Throttle;
+using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Throttle;
 
