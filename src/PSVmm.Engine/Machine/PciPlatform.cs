@@ -1,4 +1,3 @@
-using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Interrupts;

@@ -1,4 +1,3 @@
-using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio.Transport;

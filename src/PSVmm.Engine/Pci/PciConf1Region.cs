@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using PSVmm.Engine.Bus;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Pci;
 

@@ -1,5 +1,4 @@
 using PSVmm.Engine.Bus;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Pci;
 

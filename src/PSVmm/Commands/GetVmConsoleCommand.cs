@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Engine.Machine;
 
 namespace PSVmm.Commands;
 

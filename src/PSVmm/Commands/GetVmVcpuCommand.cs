@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Engine.Machine;
 using PSVmm.Model;
 
 namespace PSVmm.Commands;

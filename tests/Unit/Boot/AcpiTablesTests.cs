@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using PSVmm.Engine.Boot.Acpi;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;

@@ -1,6 +1,5 @@
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Boot.Acpi;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;

@@ -1,5 +1,4 @@
 using PSVmm.Engine.Boot;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using Xunit;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using PSVmm.Engine.Boot;
 using PSVmm.Engine.Boot.Linux;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;
 using Xunit;

@@ -1,5 +1,4 @@
 using PSVmm.Engine.Kvm.Cpuid;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using Xunit;
 using static PSVmm.Engine.Kvm.Cpuid.CpuidBits;

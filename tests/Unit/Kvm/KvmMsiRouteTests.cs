@@ -1,5 +1,4 @@
 using PSVmm.Engine.Kvm;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using PSVmm.Tests.Machine;
 using Xunit;

@@ -1,6 +1,4 @@
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Machine;
-using Tmds.Linux;
 using Xunit;
 using static Tmds.Linux.LibC;
 

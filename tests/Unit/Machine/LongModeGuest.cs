@@ -1,5 +1,4 @@
 using PSVmm.Engine.Boot;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Platform;
 

@@ -1,4 +1,3 @@
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Platform;
 using Xunit;

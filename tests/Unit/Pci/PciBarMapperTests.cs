@@ -1,5 +1,4 @@
 using PSVmm.Engine.Bus;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Platform;
 using PSVmm.Tests.TestDoubles;

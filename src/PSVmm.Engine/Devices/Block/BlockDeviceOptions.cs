@@ -2,7 +2,6 @@ using System.Text;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Devices.Block.Throttle;
-using PSVmm.Engine.IoThreads;
 
 namespace PSVmm.Engine.Devices.Block;
 

@@ -1,6 +1,5 @@
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Interrupts;
-using PSVmm.Engine.Platform;
 
 namespace PSVmm.Engine.Devices.Legacy;
 

@@ -1,4 +1,3 @@
-using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 using Xunit;

@@ -1,5 +1,4 @@
 using PSVmm.Engine.Virtio;
-using PSVmm.Engine.Virtio.Transport;
 using Xunit;
 using static PSVmm.Engine.Virtio.Transport.VirtioPciCommonConfig;
 using S = PSVmm.Engine.Virtio.VirtioDeviceStatus;

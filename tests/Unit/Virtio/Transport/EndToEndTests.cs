@@ -1,4 +1,3 @@
-using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Transport;
 using Xunit;
 using S = PSVmm.Engine.Virtio.VirtioDeviceStatus;

@@ -1,6 +1,4 @@
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Machine;
-using PSVmm.Engine.Virtio;
 using Xunit;
 using S = PSVmm.Engine.Virtio.VirtioDeviceStatus;
 

@@ -1,4 +1,3 @@
-using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Transport;
 using PSVmm.Tests.Pci;
 using Xunit;

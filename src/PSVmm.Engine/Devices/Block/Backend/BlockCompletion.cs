@@ -1,5 +1,3 @@
-using PSVmm.Engine.Native;
-
 namespace PSVmm.Engine.Devices.Block.Backend;
 
 /// <summary>

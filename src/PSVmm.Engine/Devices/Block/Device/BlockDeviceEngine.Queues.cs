@@ -1,6 +1,5 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
-using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Virtio.Queues;
 

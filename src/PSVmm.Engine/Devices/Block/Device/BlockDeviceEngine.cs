@@ -2,7 +2,6 @@ using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Memory;
-using PSVmm.Engine.Native;
 using PSVmm.Engine.Virtio.Queues;
 
 namespace PSVmm.Engine.Devices.Block.Device;

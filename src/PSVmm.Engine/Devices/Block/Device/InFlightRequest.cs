@@ -1,6 +1,4 @@
 using PSVmm.Engine.Devices.Block.Backend;
-using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Native;
 
 namespace PSVmm.Engine.Devices.Block.Device;
 

@@ -1,5 +1,3 @@
-using PSVmm.Engine.IoThreads;
-
 namespace PSVmm.Engine.Devices.Block.Throttle;
 
 /// <summary>

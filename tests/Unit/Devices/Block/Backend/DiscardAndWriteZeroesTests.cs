@@ -1,6 +1,5 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
-using PSVmm.Engine.Native;
 using Xunit;
 using static PSVmm.Tests.Devices.Block.Backend.BackendDriver;
 

@@ -1,4 +1,3 @@
-using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using PSVmm.Engine.Native;
 using Tmds.Linux;

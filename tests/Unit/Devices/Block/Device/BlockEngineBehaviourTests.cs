@@ -3,7 +3,6 @@ using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Native;
 using PSVmm.Engine.Virtio;
 using PSVmm.Tests.TestDoubles;
-using PSVmm.Tests.Virtio.Queues;
 using Xunit;
 using T = PSVmm.Engine.Devices.Block.VirtioBlkRequestType;
 

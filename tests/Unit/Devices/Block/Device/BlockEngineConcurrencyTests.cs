@@ -1,9 +1,7 @@
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Machine;
 using PSVmm.Tests.Devices.Block.Backend;
-using PSVmm.Tests.TestDoubles;
 using Xunit;
 
 namespace PSVmm.Tests.Devices.Block.Device;

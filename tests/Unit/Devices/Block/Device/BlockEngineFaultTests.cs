@@ -1,7 +1,6 @@
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;

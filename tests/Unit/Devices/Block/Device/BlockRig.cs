@@ -5,7 +5,6 @@ using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Machine;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Queues;
 using PSVmm.Tests.TestDoubles;

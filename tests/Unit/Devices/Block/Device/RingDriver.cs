@@ -1,5 +1,3 @@
-using PSVmm.Engine.Virtio.Queues;
-using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
 
 namespace PSVmm.Tests.Devices.Block.Device;

@@ -4,8 +4,6 @@ using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
 using PSVmm.Engine.IoThreads;
-using PSVmm.Engine.Machine;
-using PSVmm.Engine.Native;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Transport;

@@ -1,5 +1,3 @@
-using PSVmm.Engine.Native;
-
 namespace PSVmm.Engine.Devices.Block.Backend.Engines;
 
 /// <summary>io_uring_setup (or mapping its rings) was refused: ENOSYS on old kernels, EPERM when disabled by sysctl or seccomp.</summary>
