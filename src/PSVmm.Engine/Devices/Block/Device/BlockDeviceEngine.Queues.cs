@@ -25,7 +25,6 @@ public sealed partial class BlockDeviceEngine
         bool completedAny = false;
         try
         {
-            queue.RecordDriverNotification();
             do
             {
                 queue.DisableGuestNotifications();

@@ -168,6 +168,22 @@ public sealed class VirtioBlockPciTests : IDisposable
     }
 
     [Fact]
+    public void One_kick_counts_once_in_the_transport_and_in_the_queue_Get_VmVirtqueue_reads()
+    {
+        Initialise();
+        for (int i = 0; i < 3; i++)
+        {
+            AddRequest(0, T.In, (ulong)i, 512, dataWritable: true);
+            _driver.Notify(0);
+            WaitUsed(0);
+        }
+
+        var info = _transport.GetInfo();
+        Assert.Equal(3, info.Counters.Notifications);
+        Assert.Equal(3UL, info.QueueStates[0].Notifications);
+    }
+
+    [Fact]
     public void Writeback_is_writable_through_the_device_config_only_with_CONFIG_WCE()
     {
         Initialise(Accepted & ~F.ConfigWce);
