@@ -43,7 +43,7 @@ public sealed class VirtualMachine : IDisposable
     public static VirtualMachine Create(ValidatedVmConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new VirtualMachine(config.Config);
+        return new VirtualMachine(config.Config.Clone());
     }
 
     public Guid Id { get; } = Guid.NewGuid();
@@ -109,7 +109,7 @@ public sealed class VirtualMachine : IDisposable
         {
             machine?.Dispose();
             var error = e as VmException ?? new VmException(
-                e is KvmException ? "KvmSetupFailed" : "VmStartFailed", VmErrorCategory.ResourceUnavailable,
+                e is KvmException or InsufficientMemoryException ? "KvmSetupFailed" : "VmStartFailed", VmErrorCategory.ResourceUnavailable,
                 $"VM '{Name}' could not start: {e.Message}", e);
             lock (_lock)
             {

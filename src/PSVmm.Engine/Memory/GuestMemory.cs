@@ -30,7 +30,7 @@ public sealed unsafe class GuestMemory : IGuestMemory, IDisposable
                 void* mapping = LibC.mmap(null, (size_t)_regions[i].Size, LibC.PROT_READ | LibC.PROT_WRITE,
                     LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
                 if (mapping == LibC.MAP_FAILED)
-                    throw new OutOfMemoryException($"Mapping {_regions[i].Size} bytes of guest RAM failed: {Errno.Describe(LibC.errno)}.");
+                    throw new InsufficientMemoryException($"Mapping {_regions[i].Size} bytes of guest RAM failed: {Errno.Describe(LibC.errno)}.");
                 _host[i] = (byte*)mapping;
             }
         }
@@ -121,6 +121,8 @@ public sealed unsafe class GuestMemory : IGuestMemory, IDisposable
     {
         for (int i = 0; i < _host.Length; i++)
         {
+            if (_host[i] == null)
+                continue;
             LibC.munmap(_host[i], (size_t)_regions[i].Size);
             _host[i] = null;
         }

@@ -136,7 +136,7 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
         return true;
     }
 
-    /// <summary>The disk as the parameters describe it; what they leave out keeps the engine's default.</summary>
+    /// <summary>The disk as the parameters describe it; what they leave out keeps the engine's default, except the id: the first free diskN, not the image's file name.</summary>
     private VirtioBlkPciConfig Build(List<VirtioBlkPciConfig> disks)
     {
         var defaults = new BlockDeviceOptions(_resolvedPath!);

@@ -103,7 +103,7 @@ internal static class KvmGuests
         return image.Build(MultibootImage.PayloadStart);
     }
 
-    /// <summary>A decoder for tests until the real one is merged: 0xCC is int3, everything else unknown.</summary>
+    /// <summary>A decoder double that keeps these tests independent of InstructionDecoder: 0xCC is int3, everything else unknown.</summary>
     public static DecodedInstruction Int3Only(ReadOnlySpan<byte> bytes, bool is64BitMode) =>
         bytes.Length > 0 && bytes[0] == 0xCC ? new DecodedInstruction(InstructionKind.Int3, 1) : new DecodedInstruction(InstructionKind.Unknown, 0);
 

@@ -47,5 +47,5 @@ public enum MsixChangeKind
     Control,
 }
 
-/// <summary>What the guest changed; the KVM layer reprograms GSI routes and irqfds from it.</summary>
+/// <summary>What the guest changed; the machine turns it into route changes (KVM GSI routes and irqfds) through IMsiRouteCache.</summary>
 public sealed record MsixChange(int Vector, MsixChangeKind Kind);

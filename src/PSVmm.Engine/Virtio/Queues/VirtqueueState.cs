@@ -2,7 +2,8 @@ namespace PSVmm.Engine.Virtio.Queues;
 
 /// <summary>
 /// An immutable copy of one queue's state for cmdlets, taken under the queue lock. Geometry is the
-/// layout the ring last started with (the driver's registers live in the transport's VirtioQueueConfig).
+/// layout given to the last Enable since the queue was reset ((MaxSize, 0, 0, 0) after a reset); the
+/// driver's registers live in the transport's VirtioQueueConfig.
 /// Split: NextAvail/UsedIdx are free-running 16-bit indices and the wrap counters are unused (true).
 /// Packed: NextAvail/UsedIdx are ring offsets paired with their wrap counters.
 /// LastAvailIdx is the avail.idx the device last read (split); packed has none and repeats NextAvail.

@@ -3,8 +3,8 @@ namespace PSVmm.Engine.Virtio.Transport;
 /// <summary>
 /// Where the modern virtio-pci structures live. Everything is in one 64-bit, non-prefetchable
 /// memory BAR (<see cref="Bar"/> = 4, the index QEMU and Linux users expect; BARs 0-3 stay free
-/// for a legacy I/O BAR), each structure on its own 4 KiB page so a structure can later be
-/// handed to KVM on its own (e.g. notify with ioeventfds):
+/// for a legacy I/O BAR), each structure on its own 4 KiB page so a structure can be handed to
+/// KVM on its own (the notify page is: the machine binds an ioeventfd to each queue's address):
 /// <code>
 /// 0x0000 common configuration   (§4.1.4.3)
 /// 0x1000 ISR status             (§4.1.4.5)

@@ -3,7 +3,7 @@ namespace PSVmm.Engine.Devices.Block.Backend;
 /// <summary>
 /// The outcome of one <see cref="BlockIoRequest"/>: <see cref="Result"/> is the number of bytes
 /// transferred (the whole request: short transfers are continued by the backend), or a negative
-/// errno (see <see cref="Errno"/>).
+/// errno (see <see cref="Errno"/> and <see cref="Native.Errno"/>).
 /// </summary>
 public readonly record struct BlockCompletion(ulong UserData, BlockIoKind Kind, long Result)
 {

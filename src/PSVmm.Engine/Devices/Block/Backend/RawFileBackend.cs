@@ -9,7 +9,8 @@ namespace PSVmm.Engine.Devices.Block.Backend;
 /// A raw image: a regular file or a block device, byte for byte the guest's disk.
 /// Read/Write = preadv/pwritev (READV/WRITEV), Flush = fdatasync, Discard = fallocate
 /// PUNCH_HOLE|KEEP_SIZE on files and BLKDISCARD on block devices, WriteZeroes = fallocate
-/// ZERO_RANGE (PUNCH_HOLE|KEEP_SIZE when unmapping is asked for and allowed), falling back to
+/// ZERO_RANGE (PUNCH_HOLE|KEEP_SIZE when the request asks to unmap, which the device lets it do only
+/// when it offered write_zeroes_may_unmap), falling back to
 /// writing zeroes where fallocate is unsupported. Short transfers are continued until the request
 /// is done; a read that meets end of file reads zeroes for the rest.
 /// </summary>

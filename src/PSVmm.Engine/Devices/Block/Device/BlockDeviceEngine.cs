@@ -8,7 +8,7 @@ namespace PSVmm.Engine.Devices.Block.Device;
 
 /// <summary>
 /// The request engine of one virtio-blk device, independent of the transport: it drains the
-/// device's virtqueues on an <see cref="IoThread"/>, parses requests, throttles them, submits
+/// device's virtqueues on an <see cref="IIoThread"/>, parses requests, throttles them, submits
 /// them to the <see cref="IBlockBackend"/> in batches and completes them (status byte, used
 /// entry, used-buffer notification). Several engines may share one IoThread.
 /// <para>

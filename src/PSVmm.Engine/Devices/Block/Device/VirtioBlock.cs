@@ -9,7 +9,7 @@ namespace PSVmm.Engine.Devices.Block.Device;
 /// <summary>
 /// A virtio-blk device (virtio 1.2 §5.2) for any virtio transport: it declares the block device
 /// type, its queues, feature bits and configuration space, and at DRIVER_OK hands the queues the
-/// driver enabled to a <see cref="BlockDeviceEngine"/> running on an <see cref="IoThread"/>.
+/// driver enabled to a <see cref="BlockDeviceEngine"/> running on an <see cref="IIoThread"/>.
 /// Queue notifications are posted to that IoThread; a reset waits until the engine is quiet.
 /// </summary>
 public sealed class VirtioBlock : VirtioDevice, IDisposable
@@ -29,9 +29,16 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
     /// <param name="log">Where device errors are described (refused requests, broken rings).</param>
     public VirtioBlock(BlockDeviceOptions options, IBlockBackend backend, IIoThread ioThread, bool ownsBackend = true,
         TimeProvider? time = null, Action<string>? log = null)
-        : base(VirtioDeviceType.Block, Checked(options, backend).QueueCount, (ushort)options.QueueSize,
-            VirtioBlkSetup.OfferedFeatures(options, backend), VirtioBlkConfig.Size)
+        : this(new CheckedOptions(options), backend, ioThread, ownsBackend, time, log)
     {
+    }
+
+    private VirtioBlock(CheckedOptions @checked, IBlockBackend backend, IIoThread ioThread, bool ownsBackend,
+        TimeProvider? time, Action<string>? log)
+        : base(VirtioDeviceType.Block, @checked.Options.QueueCount, (ushort)@checked.Options.QueueSize,
+            VirtioBlkSetup.OfferedFeatures(@checked.Options, backend ?? throw new ArgumentNullException(nameof(backend))), VirtioBlkConfig.Size)
+    {
+        var options = @checked.Options;
         ArgumentNullException.ThrowIfNull(ioThread);
         Options = options;
         Backend = backend;
@@ -42,14 +49,14 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
             options.ReadOnly, throttle, log);
     }
 
-    /// <summary>Opens the image the options name (RawFileBackend) and creates the device owning it (which checks the options).</summary>
+    /// <summary>Checks the options, opens the image they name (RawFileBackend) and creates the device owning it.</summary>
     public static VirtioBlock Open(BlockDeviceOptions options, IIoThread ioThread, Action<string>? log = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        var @checked = new CheckedOptions(options);
         var backend = RawFileBackend.Open(options.ToBackendOptions());
         try
         {
-            return new VirtioBlock(options, backend, ioThread, ownsBackend: true, log: log);
+            return new VirtioBlock(@checked, backend, ioThread, ownsBackend: true, time: null, log);
         }
         catch
         {
@@ -119,14 +126,18 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
             Backend.Dispose();
     }
 
-    private static BlockDeviceOptions Checked(BlockDeviceOptions options, IBlockBackend backend)
+    /// <summary>Options that passed <see cref="BlockDeviceOptions.Validate"/> and have a queue count: checked once per device, before the image is opened.</summary>
+    private readonly struct CheckedOptions
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(backend);
-        options.EnsureValid();
-        if (options.NumQueues is null)
-            throw new ArgumentException($"Disk '{options.Id}': NumQueues is unset; ForVcpus sets it from the VM's vCPU count.", nameof(options));
+        public CheckedOptions(BlockDeviceOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            options.EnsureValid();
+            if (options.NumQueues is null)
+                throw new ArgumentException($"Disk '{options.Id}': NumQueues is unset; ForVcpus sets it from the VM's vCPU count.", nameof(options));
+            Options = options;
+        }
 
-        return options;
+        public BlockDeviceOptions Options { get; }
     }
 }
