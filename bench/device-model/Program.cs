@@ -16,10 +16,10 @@ const uint RequestBytes = 4096;
 const ushort QueueSize = 256;
 
 ulong sectors = (ulong)new FileInfo(image).Length / 512;
-Console.WriteLine("depth run  iops      p50_us  p99_us");
+Console.WriteLine("depth run  iops      p50_us  p99_us  alloc_B_per_req");
 foreach (int depth in depths)
 {
-    var results = new List<(double Iops, double P50, double P99)>();
+    var results = new List<(double Iops, double P50, double P99, double AllocatedPerRequest)>();
     for (int run = 0; run < runs; run++)
     {
         using var memory = new GuestMemory([new GuestRegion(0, 64 << 20)]);
@@ -29,19 +29,20 @@ foreach (int depth in depths)
             throw new ArgumentException($"depth {depth} is more than {driver.MaxDepth} with a queue of {QueueSize}");
         results.Add(Measure(driver, depth, sectors, seconds));
         var r = results[^1];
-        Console.WriteLine($"{depth,5} {run,3}  {r.Iops,8:F0}  {r.P50,6:F1}  {r.P99,6:F1}");
+        Console.WriteLine($"{depth,5} {run,3}  {r.Iops,8:F0}  {r.P50,6:F1}  {r.P99,6:F1}  {r.AllocatedPerRequest,8:F0}");
     }
     var iops = Median(results.Select(r => r.Iops));
-    Console.WriteLine($"result depth={depth} iops={iops:F0} p50_us={Median(results.Select(r => r.P50)):F1} p99_us={Median(results.Select(r => r.P99)):F1}");
+    Console.WriteLine($"result depth={depth} iops={iops:F0} p50_us={Median(results.Select(r => r.P50)):F1} p99_us={Median(results.Select(r => r.P99)):F1} alloc_B_per_req={Median(results.Select(r => r.AllocatedPerRequest)):F0}");
 }
 
-static (double Iops, double P50, double P99) Measure(SplitRingDriver driver, int depth, ulong sectors, double seconds)
+static (double Iops, double P50, double P99, double AllocatedPerRequest) Measure(SplitRingDriver driver, int depth, ulong sectors, double seconds)
 {
     var random = new Random(42);
     var started = new long[depth];
     var latencies = new List<long>(1 << 20);
     ulong RandomSector() => (ulong)random.NextInt64((long)(sectors / 8)) * 8;
     long submitted = 0, completed = 0;
+    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
     for (int slot = 0; slot < depth; slot++, submitted++)
     {
         started[slot] = Stopwatch.GetTimestamp();
@@ -71,9 +72,11 @@ static (double Iops, double P50, double P99) Measure(SplitRingDriver driver, int
         }
     }
     double elapsed = (double)(Stopwatch.GetTimestamp() - begin) / Stopwatch.Frequency;
+    // Every thread's managed allocations (the engine's IoThread included) per completed request.
+    double allocated = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / completed;
     latencies.Sort();
     double Us(long ticks) => ticks * 1e6 / Stopwatch.Frequency;
-    return (completed / elapsed, Us(latencies[latencies.Count / 2]), Us(latencies[(int)(latencies.Count * 0.99)]));
+    return (completed / elapsed, Us(latencies[latencies.Count / 2]), Us(latencies[(int)(latencies.Count * 0.99)]), allocated);
 }
 
 static double Median(IEnumerable<double> values)
