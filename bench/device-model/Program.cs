@@ -6,7 +6,7 @@ using PSVmm.Engine.Memory;
 // The virtio-blk request path without KVM: driver notify → transport → IoThread → request engine →
 // io_uring on an O_DIRECT image → used ring, polled by the driver. 4 KiB random reads at each
 // queue depth; per depth the median of --runs runs of --seconds each.
-// Usage: DeviceModelBench --image PATH [--seconds 3] [--runs 5] [--depths 1,32]
+// Usage: DeviceModelBench --image PATH [--seconds 3] [--runs 5] [--depths 1,32] [--alloc-profile 1]
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--")).ToDictionary(p => p.a[2..], p => args[p.i + 1]);
 string image = options["image"];
 double seconds = double.Parse(options.GetValueOrDefault("seconds", "3"), CultureInfo.InvariantCulture);
@@ -16,6 +16,7 @@ const uint RequestBytes = 4096;
 const ushort QueueSize = 256;
 
 ulong sectors = (ulong)new FileInfo(image).Length / 512;
+using var sampler = options.ContainsKey("alloc-profile") ? new AllocationSampler() : null;
 Console.WriteLine("depth run  iops      p50_us  p99_us  alloc_B_per_req");
 foreach (int depth in depths)
 {
@@ -32,6 +33,8 @@ foreach (int depth in depths)
         Console.WriteLine($"{depth,5} {run,3}  {r.Iops,8:F0}  {r.P50,6:F1}  {r.P99,6:F1}  {r.AllocatedPerRequest,8:F0}");
     }
     var iops = Median(results.Select(r => r.Iops));
+    foreach (var (type, bytes) in sampler?.Top(12) ?? [])
+        Console.WriteLine($"  allocated ~{bytes / 1024,8} KiB  {type}");
     Console.WriteLine($"result depth={depth} iops={iops:F0} p50_us={Median(results.Select(r => r.P50)):F1} p99_us={Median(results.Select(r => r.P99)):F1} alloc_B_per_req={Median(results.Select(r => r.AllocatedPerRequest)):F0}");
 }
 

@@ -11,9 +11,9 @@ public sealed partial class BlockDeviceEngine
     private const int MaxSegmentChunk = 1 << 30;
 
     /// <summary>
-    /// Serves everything queue <paramref name="index"/> has available (IVirtqueue's drain loop:
-    /// notifications off, pop until empty, notifications on, again if more arrived), then hands
-    /// the batch to the backend in one go. IoThread only.
+    /// One drain pass over queue <paramref name="index"/> (IVirtqueue's drain loop: notifications
+    /// off, pop until empty, notifications on, again if more arrived), at most the queue's size of
+    /// chains (see BlockDeviceEngine.Kicks.cs); the batch goes to the backend in one go. IoThread only.
     /// </summary>
     private void Drain(int index)
     {
@@ -21,20 +21,24 @@ public sealed partial class BlockDeviceEngine
         if (session is null || IsBroken || (uint)index >= (uint)session.Queues.Length || session.Queues[index] is not { } queue)
             return;
 
+        Interlocked.Increment(ref DrainPasses);
         var batch = new List<InFlightRequest>();
         bool completedAny = false;
+        bool yielded = false;
         try
         {
+            int budget = queue.Size;
             do
             {
                 queue.DisableGuestNotifications();
-                while (queue.TryPop(out var chain))
+                while (!(yielded = budget == 0) && queue.TryPop(out var chain))
                 {
+                    budget--;
                     var request = BlockRequestParser.Parse(chain, session.Memory, session.Rules);
                     completedAny |= Dispatch(session, index, request, batch);
                 }
             }
-            while (queue.EnableGuestNotifications());
+            while (!yielded && queue.EnableGuestNotifications());
         }
         catch (Exception e)
         {
@@ -52,7 +56,12 @@ public sealed partial class BlockDeviceEngine
         catch (Exception e)
         {
             Fail(session, $"queue {index}: {Describe(e)}");
+            return;
         }
+
+        // Guest notifications stay off: the next pass, behind the IoThread's other work, goes on.
+        if (yielded)
+            PostDrain(index);
     }
 
     /// <summary>Completes a refused or GET_ID request at once, or prepares its backend operations. Returns true when it completed now.</summary>

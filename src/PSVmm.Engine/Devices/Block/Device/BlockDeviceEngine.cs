@@ -110,6 +110,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
                 (negotiatedFeatures & VirtioBlkFeatures.WriteZeroes) != 0,
                 Config.Limits);
             _session = new Session(++_generation, memory, negotiatedFeatures, [.. queues], signalQueue, reportFatal, rules);
+            CreateKicks(queues.Count);
             // §5.2.5: with CONFIG_WCE but without FLUSH the device starts in writethrough mode.
             if ((negotiatedFeatures & VirtioBlkFeatures.ConfigWce) != 0 && (negotiatedFeatures & VirtioBlkFeatures.Flush) == 0)
                 Config.SetWriteback(false);
@@ -127,18 +128,9 @@ public sealed partial class BlockDeviceEngine : IDisposable
             return;
 
         if (_ioThread.IsCurrentThread)
-        {
             Drain(queue);
-            return;
-        }
-
-        try
-        {
-            _ioThread.Post(() => Drain(queue));
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        else
+            PostDrain(queue);
     }
 
     /// <summary>
