@@ -17,6 +17,11 @@ internal sealed class SplitRing : Ring
     private ushort _usedIdx;
     private ushort _signalledUsed;
 
+    // Descriptors of popped chains not yet used. A driver can have at most Size outstanding
+    // (§2.7.5: a descriptor is not reused before it is used), so more means it re-published a
+    // head in flight: without this bound a guest could grow the requests in flight without end.
+    private int _inFlightDescriptors;
+
     public SplitRing(RingMemory memory, RingGeometry geometry, ulong features, int maxIndirectEntries)
         : base(memory, geometry, features, maxIndirectEntries)
     {
@@ -66,6 +71,12 @@ internal sealed class SplitRing : Ring
 
         ushort head = Memory.ReadU16(AvailRingAddress((ushort)(_nextAvail % Size)), "avail.ring entry");
         var popped = WalkChain(head);
+        if (_inFlightDescriptors + popped.RingDescriptorCount > Size)
+        {
+            throw new VirtqueueException(VirtqueueErrorReason.AvailIndexTooFarAhead,
+                $"{_inFlightDescriptors} descriptors in flight plus {popped.RingDescriptorCount} of head {head} exceed queue size {Size}");
+        }
+
         ushort next = (ushort)(_nextAvail + 1);
 
         // §2.7.10: with EVENT_IDX, avail_event asks for a notification once the driver makes
@@ -74,6 +85,7 @@ internal sealed class SplitRing : Ring
             Memory.WriteU16(AvailEventAddress, next, "used.avail_event");
 
         _nextAvail = next;
+        _inFlightDescriptors += popped.RingDescriptorCount;
         chain = popped;
         return true;
     }
@@ -145,6 +157,7 @@ internal sealed class SplitRing : Ring
         RingMemory.Barrier();
         Memory.WriteU16(UsedIdxAddress, (ushort)(_usedIdx + 1), "used.idx");
         _usedIdx++;
+        _inFlightDescriptors -= chain.RingDescriptorCount;
     }
 
     public override bool? NeedsNotification()

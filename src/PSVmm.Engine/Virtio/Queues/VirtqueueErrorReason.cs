@@ -35,8 +35,9 @@ public enum VirtqueueErrorReason
 
     /// <summary>
     /// Split: avail.idx is more than queue size entries ahead of the device's next index (it may
-    /// never run backwards, §2.7.6.1). Packed: more descriptors available than the ring can hold
-    /// next to those in flight (§2.8.17).
+    /// never run backwards, §2.7.6.1), or a chain would put more descriptors in flight than the
+    /// queue has (a head re-published before it was used, §2.7.5). Packed: more descriptors
+    /// available than the ring can hold next to those in flight (§2.8.17).
     /// </summary>
     AvailIndexTooFarAhead,
 

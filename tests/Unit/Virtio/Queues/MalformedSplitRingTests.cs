@@ -35,6 +35,36 @@ public class MalformedSplitRingTests
     }
 
     [Fact]
+    public void HeadRepublishedWhileInFlightCannotGrowTheRequestsInFlight()
+    {
+        var (memory, queue, driver) = Split(size: 4);
+        driver.WriteDescriptor(0, Data, 16, 0, 0);
+        for (int i = 0; i < 4; i++)
+        {
+            driver.Publish(0);
+            Assert.True(queue.TryPop(out _));
+        }
+
+        // A fifth copy of head 0, none of the four used yet: five descriptors in a table of four.
+        driver.Publish(0);
+        AssertQueueError(VirtqueueErrorReason.AvailIndexTooFarAhead, () => queue.TryPop(out _));
+        Assert.Equal(4ul, queue.Snapshot().Popped);
+    }
+
+    [Fact]
+    public void UsedChainsMakeRoomForNewOnes()
+    {
+        var (_, queue, driver) = Split(size: 2);
+        driver.WriteDescriptor(0, Data, 16, 0, 0);
+        for (int i = 0; i < 10; i++)
+        {
+            driver.Publish(0);
+            Assert.True(queue.TryPop(out var chain));
+            queue.AddUsed(chain, 0);
+        }
+    }
+
+    [Fact]
     public void NextIndexAtQueueSize()
     {
         var (memory, queue, driver) = Split(size: 8);
