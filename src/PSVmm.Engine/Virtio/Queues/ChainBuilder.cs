@@ -2,7 +2,7 @@ using PSVmm.Engine.Memory;
 
 namespace PSVmm.Engine.Virtio.Queues;
 
-/// <summary>Collects a chain's buffers, checking each one as it is added.</summary>
+/// <summary>Collects a chain's buffers, checking each one as it is added. Reused by its ring for every pop.</summary>
 internal sealed class ChainBuilder
 {
     private readonly IGuestMemory _memory;
@@ -12,6 +12,16 @@ internal sealed class ChainBuilder
     private ulong _writableLength;
 
     public ChainBuilder(IGuestMemory memory) => _memory = memory;
+
+    /// <summary>Forgets the previous chain (the segment list keeps its capacity, so popping does not allocate it again).</summary>
+    public ChainBuilder Start()
+    {
+        _segments.Clear();
+        _readableCount = 0;
+        _readableLength = 0;
+        _writableLength = 0;
+        return this;
+    }
 
     public void Add(ulong address, uint length, bool writable)
     {

@@ -65,7 +65,7 @@ internal sealed class PackedRing : Ring
         // §2.8.21: the rest of the chain is read only after the head's flags showed it available.
         RingMemory.Barrier();
 
-        var builder = new ChainBuilder(Memory.Guest);
+        var builder = Builder.Start();
         Span<byte> raw = stackalloc byte[DescriptorSize];
         ushort offset = _nextAvail;
         bool wrap = _availWrap;

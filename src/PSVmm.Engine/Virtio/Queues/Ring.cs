@@ -11,7 +11,11 @@ internal abstract class Ring
         Geometry = geometry;
         Features = features;
         MaxIndirectEntries = maxIndirectEntries;
+        Builder = new ChainBuilder(memory.Guest);
     }
+
+    /// <summary>Collects the chain being popped; one per ring, started afresh by each pop.</summary>
+    protected ChainBuilder Builder { get; }
 
     protected RingMemory Memory { get; }
 

@@ -110,7 +110,7 @@ internal sealed class SplitRing : Ring
 
     private DescriptorChain WalkChain(ushort head)
     {
-        var builder = new ChainBuilder(Memory.Guest);
+        var builder = Builder.Start();
         Span<byte> raw = stackalloc byte[DescriptorSize];
         ushort index = head;
         for (int walked = 0; ; walked++)

@@ -17,14 +17,14 @@ public sealed class DrainBoundsTests
     {
         using var rig = new BlockRig(new MemoryBlockBackend(1 << 20));
         using var gate = new ManualResetEventSlim();
-        rig.IoThread.Post(() => gate.Wait(5000));
+        rig.IoThread.Post(() => gate.Wait(30_000));
         long before = Interlocked.Read(ref rig.Engine.DrainPasses);
         var kicker = Task.Run(() =>
         {
             for (int i = 0; i < 1000; i++)
                 rig.Kick(0);
         });
-        Assert.True(kicker.Wait(5000));
+        Assert.True(kicker.Wait(30_000));
         gate.Set();
         rig.Settle();
 
@@ -40,11 +40,11 @@ public sealed class DrainBoundsTests
         try
         {
             rig.Kick(0);
-            Assert.True(SpinWait.SpinUntil(() => endless.Pops > 10 * EndlessGetIdQueue.QueueSize, 5000));
+            Assert.True(SpinWait.SpinUntil(() => endless.Pops > 10 * EndlessGetIdQueue.QueueSize, 30_000));
 
             // Other work on the IoThread still gets its turn while the guest keeps the ring full.
             var other = Task.Run(() => rig.IoThread.Invoke(() => { }));
-            Assert.True(other.Wait(2000), "the IoThread ran nothing else while one queue stayed full");
+            Assert.True(other.Wait(15_000), "the IoThread ran nothing else while one queue stayed full");
             Assert.True(Interlocked.Read(ref rig.Engine.DrainPasses) >= 10, "each pass took at most the queue's size of chains");
             Assert.Empty(rig.FatalErrors);
         }
