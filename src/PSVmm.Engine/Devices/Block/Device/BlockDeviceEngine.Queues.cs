@@ -161,8 +161,9 @@ public sealed partial class BlockDeviceEngine
     /// direction, and bytes. A read or write: its data. Write-zeroes is a write of the bytes it
     /// zeroes (QEMU throttles it as a zero write of that length). Discard is one write operation
     /// and no bytes (it moves no data, but changes the disk); flush is one operation against the
-    /// totals only. QEMU charges neither discard nor flush; here a guest cannot get round an IOPS
-    /// limit with them. GET_ID never gets here: the device answers it from memory (Dispatch).
+    /// totals only. QEMU's drive throttling (block-backend) charges only reads and writes; here a
+    /// guest cannot get round an IOPS limit with discards or flushes. GET_ID never gets here: the
+    /// device answers it from memory (Dispatch).
     /// </summary>
     private static (ThrottleDirection Direction, long Bytes) ThrottleCost(BlockRequest request) => request.Type switch
     {
