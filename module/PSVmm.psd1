@@ -20,6 +20,7 @@
         'Get-VmConsole'
         'Send-VmConsole'
         'Add-VirtioBlkPci'
+        'Set-VirtioBlkPci'
         'Get-VmPciDevice'
         'Get-VmMsixTable'
         'Get-VmVirtqueue'

@@ -86,7 +86,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
 
 Describe 'Changes go through ShouldProcess' {
     It '<Name> supports -WhatIf and -Confirm' -ForEach @(
-        @{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Send-VmConsole' }, @{ Name = 'Add-VirtioBlkPci' }
+        @{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Send-VmConsole' }, @{ Name = 'Add-VirtioBlkPci' }, @{ Name = 'Set-VirtioBlkPci' }
     ) {
         $command = Get-Command $Name -Module PSVmm
         $command.Parameters.Keys | Should -Contain 'WhatIf'

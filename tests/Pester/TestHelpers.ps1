@@ -42,6 +42,6 @@ function New-FakeKernel([string] $Path, [ValidateSet('Elf', 'BzImage', 'Junk')] 
 # The cmdlets the manifest must export, no more, no less.
 $PSVmmCmdlets = @(
     'Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
-    'Add-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
+    'Add-VirtioBlkPci', 'Set-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
     'Get-VmEvent'
 )

@@ -1,5 +1,6 @@
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
+using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Pci;
@@ -115,6 +116,14 @@ internal sealed class PciPlatform : IDisposable
         {
             throw new VmException("DiskImageOpenFailed", VmErrorCategory.DeviceError, $"{what}: {e.Message}", e);
         }
+    }
+
+    /// <summary>New I/O limits for a running disk, applied on its IoThread (<see cref="VirtioBlock.UpdateThrottleLimits"/>). False: no such disk.</summary>
+    public bool UpdateDiskLimits(string id, ThrottleLimits limits)
+    {
+        var disk = _disks.FirstOrDefault(d => string.Equals(d.Config.Id, id, StringComparison.OrdinalIgnoreCase));
+        disk?.Block.UpdateThrottleLimits(limits);
+        return disk is not null;
     }
 
     public IReadOnlyList<VirtioBlkPciState> Snapshot() => _disks.Select(d => d.Snapshot(Root)).ToList();

@@ -1,3 +1,4 @@
+using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.Kvm;
 using PSVmm.Engine.Kvm.Cpuid;
 using PSVmm.Engine.Kvm.Native;
@@ -199,6 +200,33 @@ public sealed class VirtualMachine : IDisposable
         lock (_lock)
             pci = State == VmState.Running ? _machine?.Pci : null;
         return pci?.Snapshot() ?? [];
+    }
+
+    /// <summary>
+    /// Gives disk <paramref name="id"/> new I/O limits: in the configuration (a restart keeps them)
+    /// and, while the VM runs, on the live disk, on its IoThread, without dropping or reordering
+    /// waiting requests. Throws <see cref="VmException"/> DiskNotFound, InvalidDiskLimits, or
+    /// VmStarting while the machine is being built (it may have read the old limits already).
+    /// </summary>
+    public void SetDiskLimits(string id, ThrottleLimits limits)
+    {
+        PciPlatform? pci;
+        lock (_lock)
+        {
+            if (State == VmState.Starting)
+                throw new VmException("VmStarting", VmErrorCategory.InvalidOperation, $"VM '{Name}' is starting. Try again once it runs.");
+            Config.SetBlockDeviceLimits(id, limits);
+            pci = State == VmState.Running ? _machine?.Pci : null;
+        }
+
+        try
+        {
+            pci?.UpdateDiskLimits(id, limits);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The VM stopped meanwhile: the configuration has the limits for its next start.
+        }
     }
 
     /// <summary>Every function on PCI bus 0 (host bridge included) as the guest sees it now; empty unless the VM is running.</summary>

@@ -3,7 +3,7 @@ using PSVmm.Engine.Platform;
 namespace PSVmm.Engine.Machine;
 
 /// <summary>Plain description of a VM. Validated by <see cref="VmConfigValidator"/> when a VM is created from it.</summary>
-public sealed class VmConfig
+public sealed partial class VmConfig
 {
     public const int MinMemoryMB = 16;
     public const int MaxMemoryMB = 1024 * 1024;

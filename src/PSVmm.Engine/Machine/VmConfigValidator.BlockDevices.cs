@@ -48,6 +48,9 @@ public static partial class VmConfigValidator
                 $"The VM already has a disk with id '{id}'. Give this disk another -Id.");
         }
 
+        if (disk.Disk.Throttle?.Validate(id) is { Count: > 0 } limitProblems)
+            throw Invalid("InvalidDiskLimits", string.Join(" ", limitProblems));
+
         var problems = disk.Disk.Validate();
         if (problems.Count > 0)
             throw Invalid("InvalidDiskOptions", string.Join(" ", problems));

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 using PSVmm.Model;
@@ -16,7 +17,7 @@ namespace PSVmm.Commands;
 [Cmdlet(VerbsCommon.Add, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
 [OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
-public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
+public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
 {
     private const string ConfigSet = "Config";
 
@@ -151,6 +152,7 @@ public sealed class AddVirtioBlkPciCommand : VmTargetCommandBase
             IoThread = string.IsNullOrEmpty(IoThread) ? null : IoThread,
             Discard = !NoDiscard,
             WriteZeroes = WriteZeroes ?? defaults.WriteZeroes,
+            Throttle = ApplyLimits(ThrottleLimits.None),
         };
         return new VirtioBlkPciConfig(options)
         {

@@ -4,7 +4,8 @@ namespace PSVmm.Model;
 
 /// <summary>
 /// A running disk's request counters, as Get-VmBlockStatistic writes them: per request type
-/// the completed requests, the bytes moved by successful ones and the requests that failed.
+/// the completed requests, the bytes moved by successful ones and the requests that failed;
+/// the disk's I/O limits and what the throttle held back.
 /// </summary>
 public sealed class VmBlockStatistic
 {
@@ -38,6 +39,14 @@ public sealed class VmBlockStatistic
         InFlight = s.InFlight;
         Throttled = s.ThrottledTotal;
         ThrottledWaiting = s.ThrottledWaiting;
+        ThrottledTime = s.ThrottledTime;
+        Limits = ThrottleLimitsText.Format(s.Limits);
+        MaximumIops = s.Limits.TotalIops.PerSecond;
+        MaximumReadIops = s.Limits.ReadIops.PerSecond;
+        MaximumWriteIops = s.Limits.WriteIops.PerSecond;
+        MaximumBytesPerSecond = s.Limits.TotalBytesPerSecond.PerSecond;
+        MaximumReadBytesPerSecond = s.Limits.ReadBytesPerSecond.PerSecond;
+        MaximumWriteBytesPerSecond = s.Limits.WriteBytesPerSecond.PerSecond;
         DeviceErrors = s.DeviceErrors;
         LastDeviceError = s.LastDeviceError;
     }
@@ -78,6 +87,20 @@ public sealed class VmBlockStatistic
 
     /// <summary>Requests held back by the throttle right now.</summary>
     public long ThrottledWaiting { get; }
+
+    /// <summary>The time throttled requests waited in the throttle, summed over the requests (those still waiting count when they leave).</summary>
+    public TimeSpan ThrottledTime { get; }
+
+    /// <summary>The I/O limits in force, with their bursts, in a line ("none" when unlimited).</summary>
+    public string Limits { get; }
+
+    /// <summary>The rates of the limits (Add-VirtioBlkPci / Set-VirtioBlkPci parameters of the same names); 0: no limit.</summary>
+    public double MaximumIops { get; }
+    public double MaximumReadIops { get; }
+    public double MaximumWriteIops { get; }
+    public double MaximumBytesPerSecond { get; }
+    public double MaximumReadBytesPerSecond { get; }
+    public double MaximumWriteBytesPerSecond { get; }
 
     /// <summary>Failures of the device itself (it then needs a reset), with the last one's text.</summary>
     public long DeviceErrors { get; }

@@ -91,6 +91,8 @@ public sealed record BlockDeviceOptions(string Path)
 
         if (Throttle is null)
             errors.Add($"Disk '{Id}': Throttle must not be null (use ThrottleLimits.None).");
+        else
+            errors.AddRange(Throttle.Validate(Id));
 
         return errors;
     }

@@ -15,6 +15,7 @@ internal sealed class BlockDeviceCounters
     private long _inFlight;
     private long _throttledTotal;
     private long _throttledWaiting;
+    private TimeSpan _throttledTime;
     private long _deviceErrors;
     private string? _lastDeviceError;
 
@@ -37,7 +38,15 @@ internal sealed class BlockDeviceCounters
 
     public void Throttled() { lock (_lock) { _throttledTotal++; _throttledWaiting++; } }
 
-    public void Released(int count) { lock (_lock) _throttledWaiting -= count; }
+    /// <summary>Throttled requests left the throttle (admitted or dropped) after waiting <paramref name="waited"/> in all.</summary>
+    public void Released(int count, TimeSpan waited)
+    {
+        lock (_lock)
+        {
+            _throttledWaiting -= count;
+            _throttledTime += waited;
+        }
+    }
 
     public void DeviceError(string reason)
     {
@@ -54,7 +63,10 @@ internal sealed class BlockDeviceCounters
         {
             BlockKindStatistics K(int i) => new(_requests[i], _bytes[i], _errors[i]);
             return new BlockDeviceStatistics(id, K(0), K(1), K(2), K(3), K(4), K(5), K(UnsupportedSlot),
-                _inFlight, _throttledTotal, _throttledWaiting, _deviceErrors, _lastDeviceError);
+                _inFlight, _throttledTotal, _throttledWaiting, _deviceErrors, _lastDeviceError)
+            {
+                ThrottledTime = _throttledTime,
+            };
         }
     }
 

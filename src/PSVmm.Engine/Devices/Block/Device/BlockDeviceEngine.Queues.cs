@@ -84,16 +84,16 @@ public sealed partial class BlockDeviceEngine
 
         var inFlight = new InFlightRequest(request, queue, session.Generation, ++_nextTag);
         BuildOperations(session.Memory, inFlight);
-        if (_throttled is null)
+        if (_unlimited && _throttled.Count == 0)
         {
             batch.Add(inFlight);
             return false;
         }
 
         var (direction, bytes) = ThrottleCost(request);
-        if (_throttled.Count > 0 || _throttle!.GetWait(direction, 1, bytes) > TimeSpan.Zero)
+        if (_throttled.Count > 0 || _throttle.GetWait(direction, 1, bytes) > TimeSpan.Zero)
         {
-            inFlight.WasThrottled = true;
+            inFlight.ThrottledSince = _throttle.Time.GetTimestamp();
             _counters.Throttled();
         }
 
@@ -165,10 +165,21 @@ public sealed partial class BlockDeviceEngine
         return [.. segments];
     }
 
+    /// <summary>
+    /// What a request costs: one operation, charged to the total limits and to those of its
+    /// direction, and bytes. A read or write: its data. Write-zeroes is a write of the bytes it
+    /// zeroes (QEMU throttles it as a zero write of that length). Discard is one write operation
+    /// and no bytes (it moves no data, but changes the disk); flush is one operation against the
+    /// totals only. QEMU's drive throttling (block-backend) charges only reads and writes; here a
+    /// guest cannot get round an IOPS limit with discards or flushes. GET_ID never gets here: the
+    /// device answers it from memory (Dispatch).
+    /// </summary>
     private static (ThrottleDirection Direction, long Bytes) ThrottleCost(BlockRequest request) => request.Type switch
     {
         VirtioBlkRequestType.In => (ThrottleDirection.Read, (long)request.DataLength),
         VirtioBlkRequestType.Out => (ThrottleDirection.Write, (long)request.DataLength),
+        VirtioBlkRequestType.WriteZeroes => (ThrottleDirection.Write, request.PayloadBytes),
+        VirtioBlkRequestType.Discard => (ThrottleDirection.Write, 0),
         _ => (ThrottleDirection.Other, 0),
     };
 

@@ -27,8 +27,9 @@ public sealed partial class BlockDeviceEngine : IDisposable
     private readonly IBlockBackend _backend;
     private readonly IIoThread _ioThread;
     private readonly byte[] _serial;
-    private readonly BlockThrottle? _throttle;
-    private readonly ThrottledQueue<InFlightRequest>? _throttled;
+    private readonly BlockThrottle _throttle;
+    private readonly ThrottledQueue<InFlightRequest> _throttled;
+    private bool _unlimited;                                                 // IoThread only, after construction
     private readonly BlockDeviceCounters _counters = new();
     private readonly Dictionary<ulong, InFlightRequest> _inFlight = new();   // IoThread only
     private readonly Action<string> _log;
@@ -45,7 +46,7 @@ public sealed partial class BlockDeviceEngine : IDisposable
     /// <param name="backend">The image; the engine does not own it.</param>
     /// <param name="config">The device configuration (capacity, limits, writeback).</param>
     /// <param name="serial">The GET_ID answer, at most 20 bytes.</param>
-    /// <param name="throttle">Rate limits, or null for none.</param>
+    /// <param name="throttle">Rate limits (changed later by <see cref="UpdateThrottleLimits"/>); null: none yet, on the system clock.</param>
     /// <param name="log">Where device errors are described; null: nowhere.</param>
     public BlockDeviceEngine(string id, IBlockBackend backend, VirtioBlkConfig config, IIoThread ioThread,
         ReadOnlySpan<byte> serial, bool readOnly, BlockThrottle? throttle = null, Action<string>? log = null)
@@ -62,8 +63,9 @@ public sealed partial class BlockDeviceEngine : IDisposable
         _ioThread = ioThread;
         _serial = serial.ToArray();
         ReadOnly = readOnly || backend.ReadOnly;
-        _throttle = throttle is { IsUnlimited: false } ? throttle : null;
-        _throttled = _throttle is null ? null : new ThrottledQueue<InFlightRequest>(_throttle);
+        _throttle = throttle ?? new BlockThrottle(ThrottleLimits.None);
+        _throttled = new ThrottledQueue<InFlightRequest>(_throttle);
+        _unlimited = _throttle.IsUnlimited;
         _log = log ?? (_ => { });
         _completionSource = ioThread.AddEventFd(backend.CompletionEventFd, OnBackendCompletions);
     }
@@ -85,7 +87,10 @@ public sealed partial class BlockDeviceEngine : IDisposable
     /// <summary>The features of the running activation (0 when stopped).</summary>
     public ulong NegotiatedFeatures { get; private set; }
 
-    public BlockDeviceStatistics GetStatistics() => _counters.Snapshot(Id);
+    public BlockDeviceStatistics GetStatistics() => _counters.Snapshot(Id) with { Limits = _throttle.Limits };
+
+    /// <summary>The limits in force now.</summary>
+    public ThrottleLimits ThrottleLimits => _throttle.Limits;
 
     /// <summary>
     /// Starts serving <paramref name="queues"/> (null entries: queues the driver left disabled).

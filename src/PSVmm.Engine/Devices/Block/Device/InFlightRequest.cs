@@ -26,7 +26,10 @@ internal sealed class InFlightRequest(BlockRequest request, int queue, long gene
     /// <summary>The first errno a backend operation failed with (0 while all succeeded).</summary>
     public int Errno { get; set; }
 
-    public bool WasThrottled { get; set; }
+    /// <summary>When the throttle first held the request back (its clock's timestamp); null: it never did.</summary>
+    public long? ThrottledSince { get; set; }
+
+    public bool WasThrottled => ThrottledSince is not null;
 
     /// <summary>Writethrough: the flush after the write has been submitted.</summary>
     public bool FlushIssued { get; set; }

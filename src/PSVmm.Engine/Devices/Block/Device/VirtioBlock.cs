@@ -44,9 +44,8 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
         Backend = backend;
         _ownsBackend = ownsBackend;
         Config = VirtioBlkSetup.CreateConfig(options, backend);
-        var throttle = options.Throttle.IsUnlimited ? null : new BlockThrottle(options.Throttle, time);
         Engine = new BlockDeviceEngine(options.Id, backend, Config, ioThread, options.SerialBytes,
-            options.ReadOnly, throttle, log);
+            options.ReadOnly, new BlockThrottle(options.Throttle, time), log);
     }
 
     /// <summary>Checks the options, opens the image they name (RawFileBackend) and creates the device owning it.</summary>
@@ -65,7 +64,25 @@ public sealed class VirtioBlock : VirtioDevice, IDisposable
         }
     }
 
-    public BlockDeviceOptions Options { get; }
+    /// <summary>The disk as configured; <see cref="UpdateThrottleLimits"/> changes its limits.</summary>
+    public BlockDeviceOptions Options { get; private set; }
+
+    /// <summary>
+    /// New I/O limits for the live disk, whether the driver runs or not: checked against
+    /// <see cref="ThrottleLimits.Validate"/> (ArgumentException), then applied on the IoThread
+    /// without dropping or reordering waiting requests (<see cref="BlockDeviceEngine.UpdateThrottleLimits"/>).
+    /// </summary>
+    public void UpdateThrottleLimits(ThrottleLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var problems = limits.Validate(Options.Id);
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join(" ", problems), nameof(limits));
+
+        Engine.UpdateThrottleLimits(limits);
+        Options = Options with { Throttle = limits };
+    }
 
     public IBlockBackend Backend { get; }
 

@@ -5,14 +5,15 @@ namespace PSVmm.Engine.Devices.Block.Throttle;
 /// <see cref="TryConsume"/>; when it says no, the request waits (in order: a throttled queue
 /// must not be overtaken) and the IoThread arms a timer for the returned wait, or for
 /// <see cref="GetWait"/> of the head request. Every limit that applies must admit a request;
-/// then all of them are charged. Thread-safe. Time comes from a <see cref="TimeProvider"/>
+/// then all of them are charged. Each limit has a rate and may have a burst (<see cref="ThrottleRate"/>,
+/// <see cref="LimitBuckets"/>). Thread-safe. Time comes from a <see cref="TimeProvider"/>
 /// so tests drive it by hand.
 /// </summary>
 public sealed class BlockThrottle
 {
     private readonly object _lock = new();
     private readonly TimeProvider _time;
-    private readonly TokenBucket?[] _buckets = new TokenBucket?[6];
+    private readonly LimitBuckets?[] _buckets = new LimitBuckets?[6];
     private ThrottleLimits _limits;
 
     private const int TotalIops = 0, TotalBytes = 1, ReadIops = 2, ReadBytes = 3, WriteIops = 4, WriteBytes = 5;
@@ -37,6 +38,9 @@ public sealed class BlockThrottle
     }
 
     public bool IsUnlimited => Limits.IsUnlimited;
+
+    /// <summary>The throttle's clock (the system clock, or a test's).</summary>
+    public TimeProvider Time => _time;
 
     /// <summary>Changes limits on a live disk; tokens already saved are kept up to the new bursts.</summary>
     public void UpdateLimits(ThrottleLimits limits)
@@ -111,18 +115,19 @@ public sealed class BlockThrottle
             _buckets[index]!.Take(cost);
     }
 
+    /// <summary>The limits a request draws on, with what it costs each. A limit it costs nothing (a flush's bytes) never holds it back, even in debt.</summary>
     private IEnumerable<(int Index, double Cost)> Applicable(ThrottleDirection direction, int ops, long bytes)
     {
-        if (_buckets[TotalIops] is not null) yield return (TotalIops, ops);
-        if (_buckets[TotalBytes] is not null) yield return (TotalBytes, bytes);
+        if (_buckets[TotalIops] is not null && ops > 0) yield return (TotalIops, ops);
+        if (_buckets[TotalBytes] is not null && bytes > 0) yield return (TotalBytes, bytes);
         int iops = direction == ThrottleDirection.Read ? ReadIops : direction == ThrottleDirection.Write ? WriteIops : -1;
         if (iops < 0)
         {
             yield break;
         }
 
-        if (_buckets[iops] is not null) yield return (iops, ops);
-        if (_buckets[iops + 1] is not null) yield return (iops + 1, bytes);
+        if (_buckets[iops] is not null && ops > 0) yield return (iops, ops);
+        if (_buckets[iops + 1] is not null && bytes > 0) yield return (iops + 1, bytes);
     }
 
     private void Configure(ThrottleLimits limits, bool rebuild)
@@ -141,12 +146,12 @@ public sealed class BlockThrottle
             }
             else if (rebuild || _buckets[i] is null)
             {
-                _buckets[i] = new TokenBucket(rates[i], now);
+                _buckets[i] = new LimitBuckets(rates[i], now);
             }
             else
             {
                 _buckets[i]!.Refill(now, _time.TimestampFrequency);
-                _buckets[i]!.Reconfigure(rates[i]);
+                _buckets[i]!.Reconfigure(rates[i], now);
             }
         }
     }

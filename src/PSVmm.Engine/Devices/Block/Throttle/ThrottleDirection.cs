@@ -5,6 +5,6 @@ public enum ThrottleDirection
 {
     Read,
     Write,
-    /// <summary>Flush, discard, get-id...: counted against the totals only.</summary>
+    /// <summary>Counted against the totals only (a flush; BlockDeviceEngine.ThrottleCost decides).</summary>
     Other,
 }

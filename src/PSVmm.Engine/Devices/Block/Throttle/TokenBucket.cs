@@ -1,10 +1,10 @@
 namespace PSVmm.Engine.Devices.Block.Throttle;
 
 /// <summary>
-/// A token bucket: fills at <see cref="ThrottleRate.PerSecond"/> up to its capacity (the burst).
-/// A request is admitted when the bucket holds its cost, or is full when the cost exceeds the
-/// capacity; the cost is then taken, possibly driving the level below zero (debt), so a request
-/// bigger than the burst still passes but delays the next ones by its full cost.
+/// A token bucket: fills at a rate up to its capacity. A request is admitted when the bucket
+/// holds its cost, or is full when the cost exceeds the capacity; the cost is then taken,
+/// possibly driving the level below zero (debt), so a request bigger than the bucket still
+/// passes but delays the next ones by its full cost.
 /// Not thread-safe: <see cref="BlockThrottle"/> serializes access.
 /// </summary>
 internal sealed class TokenBucket
@@ -12,14 +12,17 @@ internal sealed class TokenBucket
     // Tolerates floating-point rounding, so waiting exactly the reported time always suffices.
     private const double Slack = 1e-6;
 
-    private ThrottleRate _rate;
+    private double _perSecond;
+    private double _capacity;
     private double _level;
     private long _lastTimestamp;
 
-    public TokenBucket(ThrottleRate rate, long now)
+    /// <summary>A full bucket.</summary>
+    public TokenBucket(double perSecond, double capacity, long now)
     {
-        _rate = rate;
-        _level = rate.Capacity;
+        _perSecond = perSecond;
+        _capacity = capacity;
+        _level = capacity;
         _lastTimestamp = now;
     }
 
@@ -30,7 +33,7 @@ internal sealed class TokenBucket
         if (now > _lastTimestamp)
         {
             double seconds = (double)(now - _lastTimestamp) / frequency;
-            _level = Math.Min(_rate.Capacity, _level + seconds * _rate.PerSecond);
+            _level = Math.Min(_capacity, _level + seconds * _perSecond);
         }
 
         _lastTimestamp = Math.Max(_lastTimestamp, now);
@@ -39,17 +42,18 @@ internal sealed class TokenBucket
     /// <summary>Seconds until <paramref name="cost"/> is admitted; 0 when it is now. Call after <see cref="Refill"/>.</summary>
     public double SecondsUntilAdmitted(double cost)
     {
-        double needed = Math.Min(cost, _rate.Capacity);
+        double needed = Math.Min(cost, _capacity);
         double deficit = needed - _level;
-        return deficit <= Slack * Math.Max(1, needed) ? 0 : deficit / _rate.PerSecond;
+        return deficit <= Slack * Math.Max(1, needed) ? 0 : deficit / _perSecond;
     }
 
     public void Take(double cost) => _level -= cost;
 
-    /// <summary>Applies new limits; the level is kept, but never above the new capacity.</summary>
-    public void Reconfigure(ThrottleRate rate)
+    /// <summary>Applies a new rate and capacity; the level (debt included) is kept, but never above the new capacity.</summary>
+    public void Reconfigure(double perSecond, double capacity)
     {
-        _rate = rate;
-        _level = Math.Min(_level, rate.Capacity);
+        _perSecond = perSecond;
+        _capacity = capacity;
+        _level = Math.Min(_level, capacity);
     }
 }

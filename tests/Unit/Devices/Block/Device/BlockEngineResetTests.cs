@@ -69,7 +69,7 @@ public sealed class BlockEngineResetTests
     public void Reset_drops_requests_waiting_for_the_throttle_without_submitting_them()
     {
         var time = new ManualTimeProvider();
-        var throttle = new BlockThrottle(new ThrottleLimits { TotalIops = new ThrottleRate(1, 1) }, time);
+        var throttle = new BlockThrottle(new ThrottleLimits { TotalIops = Rates.Bucket(1, 1) }, time);
         var faults = new FaultInjectingBlockBackend(new MemoryBlockBackend(1 << 20));
         using var rig = new BlockRig(faults, throttle: throttle);
         var first = rig.AddRead(0, 0, 512);

@@ -13,7 +13,7 @@ public sealed class BlockEngineThrottleTests
     public void Requests_over_the_iops_limit_wait_for_the_clock_and_complete_in_order()
     {
         var time = new ManualTimeProvider();
-        var throttle = new BlockThrottle(new ThrottleLimits { TotalIops = new ThrottleRate(20, 1) }, time);
+        var throttle = new BlockThrottle(new ThrottleLimits { TotalIops = Rates.Bucket(20, 1) }, time);
         var disk = new MemoryBlockBackend(1 << 20);
         using var rig = new BlockRig(disk, throttle: throttle);
 
@@ -42,7 +42,7 @@ public sealed class BlockEngineThrottleTests
     public void A_bandwidth_limit_delays_large_writes_but_not_when_unlimited()
     {
         var time = new ManualTimeProvider();
-        var throttle = new BlockThrottle(new ThrottleLimits { WriteBytesPerSecond = new ThrottleRate(4096, 4096) }, time);
+        var throttle = new BlockThrottle(new ThrottleLimits { WriteBytesPerSecond = Rates.Bucket(4096, 4096) }, time);
         using var rig = new BlockRig(new MemoryBlockBackend(1 << 20), throttle: throttle);
         rig.Run(rig.AddWrite(0, 0, new byte[4096]));
         rig.Run(rig.AddRead(0, 0, 4096));           // reads are not limited

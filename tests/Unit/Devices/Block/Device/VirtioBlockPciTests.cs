@@ -3,10 +3,12 @@ using PSVmm.Engine.Bus;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Device;
+using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.IoThreads;
 using PSVmm.Engine.Pci;
 using PSVmm.Engine.Virtio;
 using PSVmm.Engine.Virtio.Transport;
+using PSVmm.Tests.Devices.Block.Throttle;
 using PSVmm.Tests.TestDoubles;
 using PSVmm.Tests.Virtio.Queues;
 using PSVmm.Tests.Virtio.Transport;
@@ -34,6 +36,7 @@ public sealed class VirtioBlockPciTests : IDisposable
     private readonly IoThread _ioThread = new("blk-pci");
     private readonly FaultInjectingBlockBackend _backend;
     private readonly MemoryBlockBackend _disk = new(DiskSize);
+    private readonly ManualTimeProvider _clock = new();
     private readonly VirtioBlock _device;
     private readonly VirtioPciTestDriver _driver;
     private readonly VirtioPciTransport _transport;
@@ -49,7 +52,7 @@ public sealed class VirtioBlockPciTests : IDisposable
 
         _backend = new FaultInjectingBlockBackend(_disk);
         var options = new BlockDeviceOptions("mem.img") { Id = "disk0", NumQueues = 2, QueueSize = 64, Serial = "PCI-SERIAL" };
-        _device = new VirtioBlock(options, _backend, _ioThread);
+        _device = new VirtioBlock(options, _backend, _ioThread, time: _clock);
         var root = new PciRoot(_mmio, _pio, PciWindows.Default(), (start, _) => start < BlockRig.RamSize);
         _transport = new VirtioPciTransport("virtio-blk0", _device, _memory, _sink);
         _transport.AttachTo(root, _sink, 5);
@@ -165,6 +168,32 @@ public sealed class VirtioBlockPciTests : IDisposable
         _memory.Read(id, serial);
         Assert.Equal("PCI-SERIAL", System.Text.Encoding.ASCII.GetString(serial).TrimEnd('\0'));
         Assert.Equal(VirtioBlkStatus.Ok, Status(idStatus));
+    }
+
+    [Fact]
+    public void Limits_changed_on_the_live_device_hold_and_release_requests_in_order_without_dropping_any()
+    {
+        Initialise();
+        _device.UpdateThrottleLimits(new ThrottleLimits { TotalIops = new ThrottleRate(1) });
+        Assert.Equal(new ThrottleRate(1), _device.Options.Throttle.TotalIops);
+
+        var requests = Enumerable.Range(0, 4).Select(i => AddRequest(0, T.In, (ulong)i, 512, dataWritable: true)).ToList();
+        _driver.Notify(0);
+        WaitUsed(0);
+        Thread.Sleep(100);
+        Assert.False(_rings[0].TryReadUsed(out _));
+        Assert.Equal(3, _device.GetStatistics().ThrottledWaiting);
+
+        // A bad update is refused whole and changes nothing.
+        Assert.Throws<ArgumentException>(() => _device.UpdateThrottleLimits(new ThrottleLimits { TotalIops = new ThrottleRate(-1) }));
+        Assert.Equal(new ThrottleRate(1), _device.Options.Throttle.TotalIops);
+
+        _device.UpdateThrottleLimits(ThrottleLimits.None);
+        var ids = Enumerable.Range(0, 3).Select(_ => WaitUsed(0).Id).ToList();
+        Assert.Equal([3u, 6u, 9u], ids);   // the heads of the 2nd to 4th chains (three descriptors each), in order
+        Assert.All(requests, r => Assert.Equal(VirtioBlkStatus.Ok, Status(r.Status)));
+        Assert.Equal(0, _device.GetStatistics().ThrottledWaiting);
+        Assert.True(_device.GetStatistics().Limits.IsUnlimited);
     }
 
     [Fact]

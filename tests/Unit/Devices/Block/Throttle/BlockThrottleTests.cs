@@ -45,7 +45,7 @@ public sealed class BlockThrottleTests
     [Fact]
     public void Sustained_throughput_converges_on_the_byte_rate()
     {
-        var throttle = Create(new ThrottleLimits { TotalBytesPerSecond = new ThrottleRate(1_000_000, Burst: 65536) });
+        var throttle = Create(new ThrottleLimits { TotalBytesPerSecond = Rates.Bucket(1_000_000, 65536) });
         long admitted = 0;
         var step = TimeSpan.FromMilliseconds(1);
         for (int ms = 0; ms < 10_000; ms++)
@@ -65,7 +65,7 @@ public sealed class BlockThrottleTests
     [Fact]
     public void A_request_larger_than_the_burst_passes_on_a_full_bucket_and_delays_the_next_by_its_cost()
     {
-        var throttle = Create(new ThrottleLimits { TotalBytesPerSecond = new ThrottleRate(1_000_000, Burst: 100_000) });
+        var throttle = Create(new ThrottleLimits { TotalBytesPerSecond = Rates.Bucket(1_000_000, 100_000) });
 
         Assert.True(throttle.TryConsume(ThrottleDirection.Write, 1, 500_000, out _));
 
@@ -77,7 +77,7 @@ public sealed class BlockThrottleTests
     [Fact]
     public void A_refused_request_charges_nothing()
     {
-        var throttle = Create(new ThrottleLimits { TotalIops = new ThrottleRate(10, Burst: 1), TotalBytesPerSecond = new ThrottleRate(1000) });
+        var throttle = Create(new ThrottleLimits { TotalIops = Rates.Bucket(10, 1), TotalBytesPerSecond = new ThrottleRate(1000) });
 
         Assert.True(throttle.TryConsume(ThrottleDirection.Read, 1, 100, out _));
         for (int i = 0; i < 5; i++)
@@ -119,8 +119,8 @@ public sealed class BlockThrottleTests
     {
         var throttle = Create(new ThrottleLimits
         {
-            WriteIops = new ThrottleRate(1000, Burst: 1),
-            WriteBytesPerSecond = new ThrottleRate(10_000, Burst: 4096),
+            WriteIops = Rates.Bucket(1000, 1),
+            WriteBytesPerSecond = Rates.Bucket(10_000, 4096),
         });
 
         Assert.True(throttle.TryConsume(ThrottleDirection.Write, 1, 4096, out _));
@@ -132,7 +132,7 @@ public sealed class BlockThrottleTests
     [Fact]
     public void GetWait_and_the_ready_timestamp_agree_and_charge_nothing()
     {
-        var throttle = Create(new ThrottleLimits { TotalIops = new ThrottleRate(4, Burst: 1) });
+        var throttle = Create(new ThrottleLimits { TotalIops = Rates.Bucket(4, 1) });
         Assert.True(throttle.TryConsume(ThrottleDirection.Read, 1, 0, out _));
 
         var wait = throttle.GetWait(ThrottleDirection.Read, 1, 0);
@@ -145,9 +145,9 @@ public sealed class BlockThrottleTests
     }
 
     [Fact]
-    public void Idle_time_refills_only_up_to_the_burst()
+    public void Idle_time_refills_only_up_to_one_second_at_the_rate_without_a_burst()
     {
-        var throttle = Create(new ThrottleLimits { TotalIops = new ThrottleRate(10, Burst: 3) });
+        var throttle = Create(new ThrottleLimits { TotalIops = new ThrottleRate(3) });
         _clock.Advance(TimeSpan.FromHours(1));
 
         int admitted = 0;
@@ -162,11 +162,11 @@ public sealed class BlockThrottleTests
     [Fact]
     public void Limits_can_be_raised_and_removed_on_a_live_throttle()
     {
-        var throttle = Create(new ThrottleLimits { TotalIops = new ThrottleRate(1, Burst: 1) });
+        var throttle = Create(new ThrottleLimits { TotalIops = Rates.Bucket(1, 1) });
         Assert.True(throttle.TryConsume(ThrottleDirection.Read, 1, 0, out _));
         Assert.False(throttle.TryConsume(ThrottleDirection.Read, 1, 0, out _));
 
-        throttle.UpdateLimits(new ThrottleLimits { TotalIops = new ThrottleRate(1000, Burst: 1) });
+        throttle.UpdateLimits(new ThrottleLimits { TotalIops = Rates.Bucket(1000, 1) });
         Assert.Equal(TimeSpan.FromMilliseconds(1), throttle.GetWait(ThrottleDirection.Read, 1, 0));
 
         throttle.UpdateLimits(ThrottleLimits.None);

@@ -41,7 +41,7 @@ public sealed class ThrottledQueueTests
     [Fact]
     public void Clear_hands_back_what_was_waiting()
     {
-        var throttle = new BlockThrottle(new ThrottleLimits { TotalIops = new ThrottleRate(1, Burst: 1) }, _clock);
+        var throttle = new BlockThrottle(new ThrottleLimits { TotalIops = Rates.Bucket(1, 1) }, _clock);
         var queue = new ThrottledQueue<int>(throttle);
         for (int i = 1; i <= 3; i++)
         {

@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using PSVmm.Engine.Devices.Block.Throttle;
+
+namespace PSVmm.Commands;
+
+/// <summary>
+/// The I/O limit parameters of Add-VirtioBlkPci and Set-VirtioBlkPci (QEMU's throttling.iops-*,
+/// bps-*, *-max and *-max-length): per limit a rate, a burst rate and a burst length. 0 means no
+/// limit. What each limit counts is the engine's rule, written in the help.
+/// </summary>
+public abstract class VirtioBlkLimitsCommandBase : VmTargetCommandBase
+{
+    /// <summary>Operations per second, all request kinds together.</summary>
+    [Parameter] public long? MaximumIops { get; set; }
+    [Parameter] public long? MaximumIopsBurst { get; set; }
+    [Parameter] public double? MaximumIopsBurstSeconds { get; set; }
+
+    [Parameter] public long? MaximumReadIops { get; set; }
+    [Parameter] public long? MaximumReadIopsBurst { get; set; }
+    [Parameter] public double? MaximumReadIopsBurstSeconds { get; set; }
+
+    [Parameter] public long? MaximumWriteIops { get; set; }
+    [Parameter] public long? MaximumWriteIopsBurst { get; set; }
+    [Parameter] public double? MaximumWriteIopsBurstSeconds { get; set; }
+
+    [Parameter] public long? MaximumBytesPerSecond { get; set; }
+    [Parameter] public long? MaximumBytesPerSecondBurst { get; set; }
+    [Parameter] public double? MaximumBytesPerSecondBurstSeconds { get; set; }
+
+    [Parameter] public long? MaximumReadBytesPerSecond { get; set; }
+    [Parameter] public long? MaximumReadBytesPerSecondBurst { get; set; }
+    [Parameter] public double? MaximumReadBytesPerSecondBurstSeconds { get; set; }
+
+    [Parameter] public long? MaximumWriteBytesPerSecond { get; set; }
+    [Parameter] public long? MaximumWriteBytesPerSecondBurst { get; set; }
+    [Parameter] public double? MaximumWriteBytesPerSecondBurstSeconds { get; set; }
+
+    /// <summary>
+    /// <paramref name="current"/> with the limits the parameters name changed; the others kept.
+    /// A rate set to 0 removes that limit with its burst; a burst set to 0 removes the burst
+    /// with its length. The result is not checked here: the engine's rules say what is wrong.
+    /// </summary>
+    protected ThrottleLimits ApplyLimits(ThrottleLimits current) => current with
+    {
+        TotalIops = Apply(current.TotalIops, MaximumIops, MaximumIopsBurst, MaximumIopsBurstSeconds),
+        ReadIops = Apply(current.ReadIops, MaximumReadIops, MaximumReadIopsBurst, MaximumReadIopsBurstSeconds),
+        WriteIops = Apply(current.WriteIops, MaximumWriteIops, MaximumWriteIopsBurst, MaximumWriteIopsBurstSeconds),
+        TotalBytesPerSecond = Apply(current.TotalBytesPerSecond, MaximumBytesPerSecond, MaximumBytesPerSecondBurst, MaximumBytesPerSecondBurstSeconds),
+        ReadBytesPerSecond = Apply(current.ReadBytesPerSecond, MaximumReadBytesPerSecond, MaximumReadBytesPerSecondBurst, MaximumReadBytesPerSecondBurstSeconds),
+        WriteBytesPerSecond = Apply(current.WriteBytesPerSecond, MaximumWriteBytesPerSecond, MaximumWriteBytesPerSecondBurst, MaximumWriteBytesPerSecondBurstSeconds),
+    };
+
+    private static ThrottleRate Apply(ThrottleRate current, long? rate, long? burst, double? seconds)
+    {
+        if (rate is null && burst is null && seconds is null)
+            return current;
+
+        double perSecond = rate ?? current.PerSecond;
+        double burstPerSecond = burst ?? (rate == 0 ? 0 : current.BurstPerSecond);
+        double burstSeconds = seconds ?? (burstPerSecond == 0 ? 0 : current.BurstSeconds);
+        return new ThrottleRate(perSecond, burstPerSecond, burstSeconds);
+    }
+}
