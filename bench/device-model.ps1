@@ -3,11 +3,15 @@
 # its IoThread through io_uring on an O_DIRECT image, and the driver polls the used ring. 4 KiB
 # random reads at queue depth 1 and 32; median of -Runs runs. It runs on any host (no /dev/kvm
 # needed), so it is the figure to compare across engine changes where bench/blk cannot run.
-# Run: bench/run.sh device-model [-Runs 5] [-Seconds 3] [-Depths 1,32]
+# -Limits instead checks the I/O limits at queue depth 32: an IOPS limit, a bandwidth limit, a
+# burst, and a limit changed while requests run (what Set-VirtioBlkPci does on a running VM).
+# Run: bench/run.sh device-model [-Runs 5] [-Seconds 3] [-Depths 1,32] [-AllocationProfile] | bench/run.sh device-model -Limits
 param(
     [int] $Runs = 5,
     [double] $Seconds = 3,
-    [string] $Depths = '1,32'
+    [string] $Depths = '1,32',
+    [switch] $AllocationProfile,
+    [switch] $Limits
 )
 $ErrorActionPreference = 'Stop'
 $root = Resolve-Path "$PSScriptRoot/.."
@@ -17,7 +21,10 @@ $image = Join-Path ([IO.Path]::GetTempPath()) "psvmm-bench-device-$PID.img"
 # Real data, not a sparse file: O_DIRECT reads of holes never reach the disk.
 & dd if=/dev/urandom of=$image bs=1M count=256 status=none
 try {
-    & dotnet "$root/bench/device-model/bin/Release/net10.0/DeviceModelBench.dll" --image $image --runs $Runs --seconds $Seconds --depths $Depths
+    $bench = "$root/bench/device-model/bin/Release/net10.0/DeviceModelBench.dll"
+    if ($Limits) { & dotnet $bench --image $image --limits 1 }
+    elseif ($AllocationProfile) { & dotnet $bench --image $image --runs $Runs --seconds $Seconds --depths $Depths --alloc-profile 1 }
+    else { & dotnet $bench --image $image --runs $Runs --seconds $Seconds --depths $Depths }
 }
 finally {
     Remove-Item $image -ErrorAction SilentlyContinue

@@ -1,6 +1,7 @@
 using PSVmm.Engine.Bus;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
+using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.Interrupts;
 using PSVmm.Engine.Memory;
 using PSVmm.Engine.Virtio.Transport;
@@ -23,11 +24,11 @@ internal sealed class DiskUnderTest : IDisposable
     private readonly IoThread _io;
     private readonly VirtioBlock _block;
 
-    public DiskUnderTest(string image, GuestMemory memory, ushort queueSize)
+    public DiskUnderTest(string image, GuestMemory memory, ushort queueSize, ThrottleLimits? limits = null)
     {
         Memory = memory;
         _io = new IoThread("bench");
-        var options = new BlockDeviceOptions(image) { Id = "bench", NumQueues = 1, QueueSize = queueSize, CacheMode = BlockCacheMode.None };
+        var options = new BlockDeviceOptions(image) { Id = "bench", NumQueues = 1, QueueSize = queueSize, CacheMode = BlockCacheMode.None, Throttle = limits ?? ThrottleLimits.None };
         _block = VirtioBlock.Open(options, _io);
         Transport = new VirtioPciTransport("virtio-blk bench", _block, memory, Interrupts);
         Bar = Transport.GetBarRegion(VirtioPciLayout.Bar)!;
@@ -40,6 +41,9 @@ internal sealed class DiskUnderTest : IDisposable
     public VirtioPciTransport Transport { get; }
 
     public IDeviceRegion Bar { get; }
+
+    /// <summary>Changes the disk's limits while it runs (what Set-VirtioBlkPci does on a running VM).</summary>
+    public void UpdateLimits(ThrottleLimits limits) => _block.UpdateThrottleLimits(limits);
 
     public void Dispose()
     {

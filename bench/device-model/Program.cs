@@ -6,9 +6,14 @@ using PSVmm.Engine.Memory;
 // The virtio-blk request path without KVM: driver notify → transport → IoThread → request engine →
 // io_uring on an O_DIRECT image → used ring, polled by the driver. 4 KiB random reads at each
 // queue depth; per depth the median of --runs runs of --seconds each.
-// Usage: DeviceModelBench --image PATH [--seconds 3] [--runs 5] [--depths 1,32] [--alloc-profile 1]
+// Usage: DeviceModelBench --image PATH [--seconds 3] [--runs 5] [--depths 1,32] [--alloc-profile 1] | --image PATH --limits 1
 var options = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--")).ToDictionary(p => p.a[2..], p => args[p.i + 1]);
 string image = options["image"];
+if (options.ContainsKey("limits"))
+{
+    LimitChecks.Run(image);
+    return;
+}
 double seconds = double.Parse(options.GetValueOrDefault("seconds", "3"), CultureInfo.InvariantCulture);
 int runs = int.Parse(options.GetValueOrDefault("runs", "5"), CultureInfo.InvariantCulture);
 int[] depths = options.GetValueOrDefault("depths", "1,32").Split(',').Select(int.Parse).ToArray();
