@@ -106,7 +106,8 @@ internal static class BlockTarget
                 byte segmentFlags = input.U8();
                 int length = input.U16() % 4097;
                 ulong at = (segmentFlags & 2) != 0 ? input.U64() : Allocate(length);
-                if ((segmentFlags & 4) != 0 && memory.IsValidRange(at, (ulong)length))
+                // Content goes to the data area only: a driver that scribbles over its own ring just stops the queue.
+                if ((segmentFlags & 4) != 0 && at >= DataStart && memory.IsValidRange(at, (ulong)length))
                     memory.Write(at, input.Bytes(length));
 
                 buffers.Add(new DriverBuffer(at, (uint)length, (segmentFlags & 1) != 0));
@@ -167,6 +168,7 @@ internal static class BlockTarget
         }
 
         Program.Note($"{answered} answered: {engine.GetStatistics()}");
+        Program.Note($"flags 0x{flags:x2}, features 0x{features:x}, {queue.Snapshot()}");
         if (requests.Count > 0)
             throw new FuzzFindingException($"{requests.Count} request(s) neither answered nor reported fatal, {answered} answered");
     }
