@@ -21,7 +21,7 @@ namespace PSVmm.Fuzz;
 /// (% 4097), [u64 address], [content]. Contract: a malformed chain makes the engine report a
 /// fatal error (NEEDS_RESET); a well-framed bad request is answered with IOERR or UNSUPP. Findings:
 /// an exception out of the engine or an IoThread handler, a request neither answered nor reported
-/// fatal, a status byte other than OK/IOERR/UNSUPP, a used length above the writable bytes.
+/// fatal (unless a device-writable buffer overlaps the rings), a status byte other than OK/IOERR/UNSUPP (unless a raw buffer may overlap it), a used length above the writable bytes.
 /// </remarks>
 internal static class BlockTarget
 {
@@ -76,6 +76,7 @@ internal static class BlockTarget
         var requests = new Dictionary<ushort, (ulong Status, uint Writable)>();
         int count = input.U8() % (MaxRequests + 1);
         int descriptors = 0;
+        bool clobbers = false, rawWritable = false;
         for (int r = 0; r < count; r++)
         {
             byte layout = input.U8();
@@ -111,6 +112,10 @@ internal static class BlockTarget
                     memory.Write(at, input.Bytes(length));
 
                 buffers.Add(new DriverBuffer(at, (uint)length, (segmentFlags & 1) != 0));
+                // A device-writable buffer over the driver's own rings: the device may write there
+                // (GET_ID, reads), and what the driver reads back afterwards means nothing.
+                clobbers |= (segmentFlags & 1) != 0 && at < DataStart && (ulong)length > 0;
+                rawWritable |= (segmentFlags & 3) == 3;
             }
 
             ulong status = 0;
@@ -147,7 +152,7 @@ internal static class BlockTarget
             ioThread.RunEventHandlers();
         }
 
-        if (engine.IsBroken || fatal.Count > 0)
+        if (engine.IsBroken || fatal.Count > 0 || clobbers)
         {
             Program.Note($"fatal: {string.Join(" | ", fatal)}");
             return;
@@ -163,7 +168,7 @@ internal static class BlockTarget
             if (used.Length > request.Writable)
                 throw new FuzzFindingException($"used length {used.Length} above the {request.Writable} writable bytes of request {used.Id}");
 
-            if (request.Status != 0 && memory.Read<byte>(request.Status) is var st && st > VirtioBlkStatus.Unsupported)
+            if (request.Status != 0 && !rawWritable && memory.Read<byte>(request.Status) is var st && st > VirtioBlkStatus.Unsupported)
                 throw new FuzzFindingException($"request {used.Id}: status byte 0x{st:x2}");
         }
 
