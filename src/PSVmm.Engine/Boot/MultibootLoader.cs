@@ -55,6 +55,9 @@ public static class MultibootLoader
         }
         foreach (var segment in elf.LoadSegments)
         {
+            // An empty segment loads nothing; it was not checked above, so it may lie outside RAM.
+            if (segment.MemorySize == 0)
+                continue;
             memory.Write(segment.PhysicalAddress, segment.Data.Span);
             ulong rest = segment.MemorySize - (ulong)segment.Data.Length;
             if (rest > 0)

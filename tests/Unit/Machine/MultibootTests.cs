@@ -97,6 +97,23 @@ public class MultibootTests
         Assert.Throws<InvalidDataException>(() => MultibootLoader.Load(memory, image, ""));
     }
 
+    /// <summary>
+    /// Found by the boot fuzz target (tests/Fuzz): a PT_LOAD with p_filesz = p_memsz = 0 at a
+    /// physical address outside guest RAM passed the checks (empty segments are skipped there) but
+    /// was still written, so the loader threw GuestMemoryException instead of a bad-image error.
+    /// </summary>
+    [Fact]
+    public void EmptySegmentOutsideRamIsNotWritten()
+    {
+        using var memory = new GuestMemory(MemoryLayout.RamRegions(16 * MiB));
+        var image = new MultibootImage().Build(MultibootImage.PayloadStart);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(64), 0xFFFF_FFF7);  // p_paddr
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(68), 0);            // p_filesz
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(72), 0);            // p_memsz
+        var e = Assert.Throws<InvalidDataException>(() => MultibootLoader.Load(memory, image, ""));
+        Assert.Contains("no loadable segment", e.Message);
+    }
+
     [Fact]
     public void EntryOutsideSegmentsIsRejected()
     {
