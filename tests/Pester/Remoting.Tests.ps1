@@ -73,6 +73,13 @@ Describe 'PSVmm objects from another process' -Tag 'Remoting' {
         $disk.Disk.ReadOnly | Should -BeTrue
     }
 
+    It 'enums arrive as their names, which scripts can compare' {
+        $config.CpuProfile | Should -BeOfType [string]
+        $config.CpuProfile | Should -Be 'Auto'
+        $config.BlockDevices[0].Disk.CacheMode | Should -BeOfType [string]
+        $config.BlockDevices[0].Disk.CacheMode | Should -Be 'Writeback'
+    }
+
     It 'a configuration and its disks format with the module''s table views' {
         $table = $config | Format-Table | Out-String
         $table | Should -Match 'Name\s+CPUs\s+MemoryMB\s+CpuProfile\s+Kernel\s+KernelArgs'
@@ -210,7 +217,7 @@ Describe 'Two hosts through PowerShell remoting over SSH' -Tag 'Remoting' -Skip:
         It 'Get-Vm came back from both hosts, running, and formats with the VM table view' {
             $vms.Count | Should -Be 2
             @($vms.PSComputerName | Sort-Object) | Should -Be @('127.0.0.1', 'localhost')
-            $vms | ForEach-Object { "$($_.State)" | Should -Be 'Running' }
+            $vms | ForEach-Object { $_.State | Should -Be 'Running' -Because 'Where-Object State -EQ Running must work on remote VMs' }
             $table = $vms | Format-Table | Out-String
             $table | Should -Match 'Name\s+State\s+CPUs\s+MemoryMB\s+Uptime\s+Devices'
             @([regex]::Matches($table, 'probe\s+Running\s+1\s+64\s+\d\d:\d\d:\d\d\s+1')).Count | Should -Be 2
@@ -241,7 +248,7 @@ Describe 'Two hosts through PowerShell remoting over SSH' -Tag 'Remoting' -Skip:
 
         It 'Stop-Vm through both sessions stops both VMs' {
             $stopped.Count | Should -Be 2
-            $stopped | ForEach-Object { "$($_.State)" | Should -Be 'Stopped' }
+            $stopped | ForEach-Object { $_.State | Should -Be 'Stopped' }
         }
     }
 
