@@ -54,7 +54,7 @@ function Start-SshTestHost([string] $Name, [string] $Directory, [string] $Client
     $moduleParent = Split-Path -Parent (Split-Path -Parent (Get-PSVmmModulePath))
     $subsystem = New-PwshSubsystemScript (Join-Path $dir 'pwsh') $Name $moduleParent
     # Run as root, sshd needs its privilege separation directory (the service's start script makes it).
-    if (-not (Test-Path -LiteralPath '/run/sshd')) { $null = New-Item -ItemType Directory -Path '/run/sshd' }
+    if ((& id -u) -eq '0' -and -not (Test-Path -LiteralPath '/run/sshd')) { $null = New-Item -ItemType Directory -Path '/run/sshd' }
 
     $port = Get-FreeTcpPort
     $config = Join-Path $dir 'sshd_config'
