@@ -16,16 +16,7 @@ public sealed class InjectedHostFaultTests
 {
     private const int DiskSize = 1 << 20;
 
-    private static MemoryBlockBackend Disk()
-    {
-        var disk = new MemoryBlockBackend(DiskSize);
-        for (int i = 0; i < DiskSize; i++)
-        {
-            disk.Data[i] = (byte)(i * 7 + (i >> 9));
-        }
-
-        return disk;
-    }
+    private static MemoryBlockBackend Disk() => MemoryBlockBackend.Patterned(DiskSize);
 
     [Theory]
     [InlineData(false)]
