@@ -1,14 +1,17 @@
 using System.Management.Automation;
 using PSVmm.Engine.Devices.Block.Throttle;
+using PSVmm.Errors;
+using PSVmm.Model;
 
 namespace PSVmm.Commands;
 
 /// <summary>
 /// The I/O limit parameters of Add-VirtioBlkPci and Set-VirtioBlkPci (QEMU's throttling.iops-*,
 /// bps-*, *-max and *-max-length): per limit a rate, a burst rate and a burst length. 0 means no
-/// limit. What each limit counts is the engine's rule, written in the help.
+/// limit. What each limit counts is the engine's rule, written in the help. Also the reading of
+/// -PciAddress, which both take.
 /// </summary>
-public abstract class VirtioBlkLimitsCommandBase : VmTargetCommandBase
+public abstract class VirtioBlkLimitsCommandBase : VmConfigTargetCommandBase
 {
     /// <summary>Operations per second, all request kinds together.</summary>
     [Parameter] public long? MaximumIops { get; set; }
@@ -59,5 +62,13 @@ public abstract class VirtioBlkLimitsCommandBase : VmTargetCommandBase
         double burstPerSecond = burst ?? (rate == 0 ? 0 : current.BurstPerSecond);
         double burstSeconds = seconds ?? (burstPerSecond == 0 ? 0 : current.BurstSeconds);
         return new ThrottleRate(perSecond, burstPerSecond, burstSeconds);
+    }
+
+    /// <summary>-PciAddress as slot and function; a text that is no address ends the command with InvalidPciAddress (it would fail for every input).</summary>
+    protected (int Slot, int Function) ParsePciAddress(string text)
+    {
+        if (!PciAddressText.TryParse(text, out int slot, out int function, out var problem))
+            ThrowTerminatingError(VmErrors.Create("InvalidPciAddress", ErrorCategory.InvalidArgument, problem!, text));
+        return (slot, function);
     }
 }
