@@ -258,12 +258,15 @@ Describe 'Set-VirtioBlkPci on a configuration' -Tag 'Blk' {
         @{ Case = 'a bad queue size'; ErrorId = 'InvalidDiskOptions'; Arguments = @{ Id = 'disk1'; QueueSize = 100 } }
         @{ Case = 'a long serial'; ErrorId = 'InvalidDiskOptions'; Arguments = @{ Id = 'disk1'; Serial = 'S' * 21 } }
         @{ Case = 'a shared image made writable'; ErrorId = 'DiskImageInUse'; Arguments = @{ Id = 'disk2'; ReadOnly = $false } }
-        @{ Case = 'an address text'; ErrorId = 'InvalidPciAddress'; Arguments = @{ Id = 'disk1'; PciAddress = 'zz' } }
     ) {
         $config = New-Config | Add-VirtioBlkPci $a -PciAddress 5 -ReadOnly | Add-VirtioBlkPci $b | Add-VirtioBlkPci $a -ReadOnly
         $out = @($config | Set-VirtioBlkPci @Arguments -ErrorAction SilentlyContinue -ErrorVariable errors)
         $out.Count | Should -Be 0
         $errors[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+    }
+
+    It 'a -PciAddress that is no address ends the command with InvalidPciAddress (it fits no input)' {
+        { New-Config | Add-VirtioBlkPci $a | Set-VirtioBlkPci -PciAddress zz } | Should -Throw -ErrorId 'InvalidPciAddress,*'
     }
 
     It 'goes down the pipeline from Get-VirtioBlkPci by Id' {
