@@ -1,4 +1,3 @@
-using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Pci;
 
 namespace PSVmm.Engine.Machine;

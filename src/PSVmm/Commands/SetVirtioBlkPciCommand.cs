@@ -2,11 +2,9 @@ using System.Management.Automation;
 using PSVmm.Completion;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
-using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 using PSVmm.Model;
-using PSVmm.Session;
 
 namespace PSVmm.Commands;
 
