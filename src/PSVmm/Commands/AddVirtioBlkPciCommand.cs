@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSVmm.Completion;
 using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
@@ -21,7 +20,7 @@ namespace PSVmm.Commands;
 [Cmdlet(VerbsCommon.Add, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
 [OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
-public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
+public sealed class AddVirtioBlkPciCommand : VirtioBlkOptionsCommandBase
 {
     /// <summary>The raw disk image file(s); wildcards are expanded. Position 0 after a piped configuration or VM, 1 after -Name.</summary>
     [Parameter(Position = 0, ParameterSetName = ConfigSet, ValueFromPipelineByPropertyName = true)]
@@ -43,46 +42,7 @@ public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
     public string? Id { get; set; }
 
     [Parameter]
-    public SwitchParameter ReadOnly { get; set; }
-
-    [Parameter]
-    public string? Serial { get; set; }
-
-    /// <summary>Unset: a queue per vCPU, decided by the engine when the VM starts.</summary>
-    [Parameter]
-    public int? NumQueues { get; set; }
-
-    [Parameter]
-    public int? QueueSize { get; set; }
-
-    /// <summary>Shorthand for -Cache None; it wins over -Cache.</summary>
-    [Parameter]
-    public SwitchParameter Direct { get; set; }
-
-    [Parameter]
-    [Alias("CacheMode")]
-    public BlockCacheMode? Cache { get; set; }
-
-    [Parameter]
-    [ArgumentCompleter(typeof(IoThreadCompleter))]
-    public string? IoThread { get; set; }
-
-    [Parameter]
     public SwitchParameter NoDiscard { get; set; }
-
-    [Parameter]
-    public VirtioBlkWriteZeroesMode? WriteZeroes { get; set; }
-
-    [Parameter]
-    [ArgumentCompleter(typeof(PciAddressCompleter))]
-    public string? PciAddress { get; set; }
-
-    [Parameter]
-    public SwitchParameter Transitional { get; set; }
-
-    /// <summary>With -Vm or -Name: write the VM. A VmConfig is always written.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     private (int Slot, int Function)? _address;
 

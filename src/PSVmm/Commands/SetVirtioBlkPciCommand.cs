@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using PSVmm.Completion;
-using PSVmm.Engine.Devices.Block;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
@@ -17,7 +16,7 @@ namespace PSVmm.Commands;
 [Cmdlet(VerbsCommon.Set, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
 [OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
-public sealed class SetVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
+public sealed class SetVirtioBlkPciCommand : VirtioBlkOptionsCommandBase
 {
     /// <summary>The disks' ids (disk0, ...; wildcards allowed); Get-VirtioBlkPci's Id and Get-VmBlockStatistic's DeviceId bind to it.</summary>
     [Parameter(Position = 0, ParameterSetName = ConfigSet, ValueFromPipelineByPropertyName = true)]
@@ -30,48 +29,7 @@ public sealed class SetVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
     public string[]? Id { get; set; }
 
     [Parameter]
-    public SwitchParameter ReadOnly { get; set; }
-
-    /// <summary>An empty string removes the serial.</summary>
-    [Parameter]
-    public string? Serial { get; set; }
-
-    [Parameter]
-    [Alias("CacheMode")]
-    public BlockCacheMode? Cache { get; set; }
-
-    /// <summary>-Direct is -Cache None; -Direct:$false is -Cache Writeback. -Cache wins when both are given.</summary>
-    [Parameter]
-    public SwitchParameter Direct { get; set; }
-
-    [Parameter]
-    public int? NumQueues { get; set; }
-
-    [Parameter]
-    public int? QueueSize { get; set; }
-
-    /// <summary>An empty string moves the disk to the VM's default IoThread.</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(IoThreadCompleter))]
-    public string? IoThread { get; set; }
-
-    [Parameter]
     public SwitchParameter Discard { get; set; }
-
-    [Parameter]
-    public VirtioBlkWriteZeroesMode? WriteZeroes { get; set; }
-
-    /// <summary>"auto" (or an empty string): the first free slot at start.</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(PciAddressCompleter))]
-    public string? PciAddress { get; set; }
-
-    [Parameter]
-    public SwitchParameter Transitional { get; set; }
-
-    /// <summary>With -Vm or -Name: write the VM. A VmConfig is always written.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     private static readonly string[] DeviceOptions =
         [nameof(ReadOnly), nameof(Serial), nameof(Cache), nameof(Direct), nameof(NumQueues), nameof(QueueSize), nameof(IoThread),
