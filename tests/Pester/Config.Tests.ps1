@@ -78,7 +78,7 @@ Describe 'New-VmConfig' {
     }
 
     It 'rejects a path of another provider' {
-        { New-VmConfig -Name env -Kernel Env:/PATH } | Should -Throw -ErrorId 'KernelImageNotFound,*'
+        { New-VmConfig -Name env -Kernel Env:/PATH -ErrorAction Stop } | Should -Throw -ErrorId 'KernelImageNotFound,*'
     }
 
     It 'rejects <Case> with <ErrorId>' -ForEach @(
@@ -106,18 +106,127 @@ Describe 'New-VmConfig' {
             if ($totalKiB / 1024 + 1 -gt [int]::MaxValue) { Set-ItResult -Skipped -Because 'the host has more memory than an Int32 of MB'; return }
             $splat.MemoryMB = [int]($totalKiB / 1024) + 1
         }
-        { New-VmConfig @splat } | Should -Throw -ErrorId "$ErrorId,*"
+        { New-VmConfig @splat -ErrorAction Stop } | Should -Throw -ErrorId "$ErrorId,*"
     }
 
     It 'reports a missing kernel as ObjectNotFound with a message that names the file' {
-        $err = { New-VmConfig -Name bad -Kernel /nonexistent/vmlinux } | Should -Throw -PassThru
+        $err = { New-VmConfig -Name bad -Kernel /nonexistent/vmlinux -ErrorAction Stop } | Should -Throw -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err.Exception.Message | Should -Match '/nonexistent/vmlinux'
         $err.FullyQualifiedErrorId | Should -Be 'KernelImageNotFound,PSVmm.Commands.NewVmConfigCommand'
     }
 
+    It 'takes the name and the kernel by position' {
+        Push-Location $TestDrive
+        try { $config = New-VmConfig web ./vmlinux }
+        finally { Pop-Location }
+        $config.Name | Should -Be 'web'
+        $config.KernelPath | Should -Be $kernel
+    }
+
+    It 'writes one non-terminating error for a bad row of imported data and builds the others' {
+        $csv = Join-Path $TestDrive 'vms.csv'
+        @(
+            [pscustomobject]@{ Name = 'good1'; Kernel = $kernel; MemoryMB = 64 }
+            [pscustomobject]@{ Name = 'bad'; Kernel = (Join-Path $TestDrive 'missing-vmlinux'); MemoryMB = 64 }
+            [pscustomobject]@{ Name = 'good2'; Kernel = $kernel; MemoryMB = 128 }
+        ) | Export-Csv -LiteralPath $csv
+        $configs = @(Import-Csv -LiteralPath $csv | New-VmConfig -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $configs.Name | Should -Be @('good1', 'good2')
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'KernelImageNotFound,PSVmm.Commands.NewVmConfigCommand'
+        $errors[0].TargetObject | Should -Be (Join-Path $TestDrive 'missing-vmlinux') -Because 'the target is the offending path, not the whole configuration'
+    }
+
+    It 'names the offending value as the target: <Case>' -ForEach @(
+        @{ Case = 'memory'; Arguments = @{ MemoryMB = 1 }; Target = 1 }
+        @{ Case = 'CPU count'; Arguments = @{ CpuCount = 0 }; Target = 0 }
+        @{ Case = 'name'; Arguments = @{ Name = 'a b' }; Target = 'a b' }
+    ) {
+        $splat = @{ Name = 'bad'; Kernel = $kernel }
+        foreach ($key in $Arguments.Keys) { $splat[$key] = $Arguments[$key] }
+        $err = { New-VmConfig @splat -ErrorAction Stop } | Should -Throw -PassThru
+        $err.TargetObject | Should -Be $Target
+    }
+
+    It 'says that a directory given as <Parameter> is a directory' -ForEach @(
+        @{ Parameter = 'Kernel'; ErrorId = 'KernelImageNotFound' }
+        @{ Parameter = 'Initrd'; ErrorId = 'InitrdNotFound' }
+    ) {
+        $splat = @{ Name = 'dir'; Kernel = $kernel }
+        $splat[$Parameter] = $TestDrive
+        $err = { New-VmConfig @splat -ErrorAction Stop } | Should -Throw -ErrorId "$ErrorId,*" -PassThru
+        $err.Exception.Message | Should -BeLike '*is a directory*'
+        $err.TargetObject | Should -Be $TestDrive
+    }
+
+    It 'a copy keeps the disks of the configuration it copies' {
+        $img = Join-Path $TestDrive 'copy.img'
+        [IO.File]::WriteAllBytes($img, [byte[]]::new(64KB))
+        $base = New-VmConfig -Name base -Kernel $kernel | Add-VirtioBlkPci $img -Serial COPY1
+        $copy = $base | New-VmConfig -Name copy -MemoryMB 64
+        $copy.BlockDevices.Id | Should -Be @('disk0')
+        $copy.BlockDevices[0].Serial | Should -Be 'COPY1'
+        $copy.BlockDevices[0].VmName | Should -Be 'copy'
+        $base.Clone().BlockDevices.Id | Should -Be @('disk0')
+    }
+
     It 'rejects an unknown CPU profile at binding' {
         { New-VmConfig -Name bad -Kernel $kernel -CpuProfile Turbo } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+    }
+}
+
+Describe 'Set-Vm on a configuration' {
+    It 'writes a changed copy and leaves the configuration given as it was' {
+        $base = New-VmConfig -Name base -Kernel $kernel -MemoryMB 128
+        $changed = $base | Set-Vm -MemoryMB 512 -CpuCount 2 -Kernel $bzImage -Initrd $initrd -KernelArgs 'quiet' -ConsoleLogPath (Join-Path $TestDrive 'c.log')
+        $changed.MemoryMB | Should -Be 512
+        $changed.CpuCount | Should -Be 2
+        $changed.KernelPath | Should -Be $bzImage
+        $changed.InitrdPath | Should -Be $initrd
+        $changed.KernelArgs | Should -Be 'quiet'
+        $changed.ConsoleLogPath | Should -Be (Join-Path $TestDrive 'c.log')
+        $base.MemoryMB | Should -Be 128
+        $base.KernelPath | Should -Be $kernel
+        ($changed | Set-Vm -Initrd '' -ConsoleLogPath '').InitrdPath | Should -BeNullOrEmpty -Because 'an empty string removes the initrd'
+    }
+
+    It 'keeps the disks and resolves relative paths' {
+        $img = Join-Path $TestDrive 'setvm.img'
+        [IO.File]::WriteAllBytes($img, [byte[]]::new(64KB))
+        Push-Location $TestDrive
+        try { $changed = New-VmConfig -Name d -Kernel $kernel | Add-VirtioBlkPci $img | Set-Vm -Kernel ./bzImage }
+        finally { Pop-Location }
+        $changed.KernelPath | Should -Be $bzImage
+        $changed.BlockDevices.Id | Should -Be @('disk0')
+    }
+
+    It 'checks as New-VmConfig does: <Case> is <ErrorId>' -ForEach @(
+        @{ Case = 'memory 8 MB'; ErrorId = 'InvalidMemorySize'; Arguments = @{ MemoryMB = 8 } }
+        @{ Case = 'CPU count 0'; ErrorId = 'InvalidCpuCount'; Arguments = @{ CpuCount = 0 } }
+        @{ Case = 'a missing kernel'; ErrorId = 'KernelImageNotFound'; Arguments = @{ Kernel = '/nonexistent/vmlinux' } }
+        @{ Case = 'a missing initrd'; ErrorId = 'InitrdNotFound'; Arguments = @{ Initrd = '/nonexistent/initrd' } }
+        @{ Case = 'kernel arguments with a line break'; ErrorId = 'InvalidKernelArgs'; Arguments = @{ KernelArgs = "a`nb" } }
+        @{ Case = 'a console log in a missing folder'; ErrorId = 'ConsoleLogPathNotFound'; Arguments = @{ ConsoleLogPath = '/nonexistent/dir/c.log' } }
+    ) {
+        $base = New-VmConfig -Name base -Kernel $kernel
+        { $base | Set-Vm @Arguments -ErrorAction Stop } | Should -Throw -ErrorId "$ErrorId,*"
+        $base.MemoryMB | Should -Be 256
+    }
+
+    It 'goes on with the next configuration after an error' {
+        $small = New-VmConfig -Name small -Kernel $kernel -MemoryMB 64
+        $out = @($small, $small | Set-Vm -CpuCount 999 -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $errors.Count | Should -Be 2
+        $out.Count | Should -Be 0
+    }
+
+    It 'an unknown VM is VmNotFound' {
+        { Set-Vm -Name nosuch -MemoryMB 64 -ErrorAction Stop } | Should -Throw -ErrorId 'VmNotFound,*'
+    }
+
+    It '-WhatIf writes the configuration unchanged' {
+        ($base = New-VmConfig -Name w -Kernel $kernel) | Set-Vm -MemoryMB 64 -WhatIf | ForEach-Object MemoryMB | Should -Be 256
     }
 }
 

@@ -30,18 +30,16 @@ Describe 'Add-VirtioBlkPci -Maximum*' -Tag 'Blk' {
     It 'puts every limit, burst and burst length into the disk' {
         $config = New-Config | Add-VirtioBlkPci -Path $img -MaximumReadIops 100 -MaximumReadIopsBurst 500 -MaximumReadIopsBurstSeconds 3 `
             -MaximumWriteIops 50 -MaximumBytesPerSecond 10MB -MaximumBytesPerSecondBurst 20MB
-        $limits = $config.BlockDevices[0].Disk.Throttle
-        $limits.ReadIops.PerSecond | Should -Be 100
-        $limits.ReadIops.BurstPerSecond | Should -Be 500
-        $limits.ReadIops.BurstSeconds | Should -Be 3
-        $limits.WriteIops.PerSecond | Should -Be 50
-        $limits.TotalBytesPerSecond.PerSecond | Should -Be 10MB
-        $limits.TotalBytesPerSecond.BurstPerSecond | Should -Be 20MB
-        $limits.TotalIops.IsUnlimited | Should -BeTrue
+        $disk = $config.BlockDevices[0]
+        $disk.MaximumReadIops | Should -Be 100
+        $disk.MaximumWriteIops | Should -Be 50
+        $disk.MaximumBytesPerSecond | Should -Be 10MB
+        $disk.MaximumIops | Should -Be 0
+        $disk.Limits | Should -Be 'read 100 IOPS (burst 500 for 3 s), write 50 IOPS, 10485760 B/s (burst 20971520 for 1 s)'
     }
 
     It 'leaves a disk without -Maximum* unlimited' {
-        (New-Config | Add-VirtioBlkPci -Path $img).BlockDevices[0].Disk.Throttle.IsUnlimited | Should -BeTrue
+        (New-Config | Add-VirtioBlkPci -Path $img).BlockDevices[0].Limits | Should -Be 'none'
     }
 
     It '<Case> is InvalidDiskLimits naming the parameter to fix' -ForEach @(
@@ -64,27 +62,24 @@ Describe 'Add-VirtioBlkPci -Maximum*' -Tag 'Blk' {
 Describe 'Set-VirtioBlkPci on a configuration' -Tag 'Blk' {
     It 'changes only the limits it names and keeps the rest of the disk' {
         $config = New-Config | Add-VirtioBlkPci -Path $img -Id data -Serial S1 -PciAddress 5 -MaximumReadIops 100 -MaximumWriteIops 10
-        $out = $config | Set-VirtioBlkPci -Id DATA -MaximumWriteIops 20 -MaximumWriteIopsBurst 40 -PassThru
-        [object]::ReferenceEquals($out, $config) | Should -BeTrue
-        $disk = $config.BlockDevices[0]
-        $disk.Disk.Throttle.ReadIops.PerSecond | Should -Be 100
-        $disk.Disk.Throttle.WriteIops.PerSecond | Should -Be 20
-        $disk.Disk.Throttle.WriteIops.BurstPerSecond | Should -Be 40
-        $disk.Disk.Serial | Should -Be 'S1'
+        $out = $config | Set-VirtioBlkPci -Id DATA -MaximumWriteIops 20 -MaximumWriteIopsBurst 40
+        $disk = $out.BlockDevices[0]
+        $disk.Limits | Should -Be 'read 100 IOPS, write 20 IOPS (burst 40 for 1 s)'
+        $disk.Serial | Should -Be 'S1'
         $disk.PciAddress | Should -Be '00:05.0'
+        $config.BlockDevices[0].MaximumWriteIops | Should -Be 10 -Because 'the configuration given is not changed'
     }
 
     It 'a rate of 0 removes the limit with its burst' {
         $config = New-Config | Add-VirtioBlkPci -Path $img -MaximumIops 10 -MaximumIopsBurst 20 -MaximumIopsBurstSeconds 4
-        Set-VirtioBlkPci -Config $config -Id disk0 -MaximumIops 0
-        $config.BlockDevices[0].Disk.Throttle.IsUnlimited | Should -BeTrue
+        (Set-VirtioBlkPci -Config $config -Id disk0 -MaximumIops 0).BlockDevices[0].Limits | Should -Be 'none'
     }
 
-    It 'writes nothing without -PassThru and changes nothing with -WhatIf' {
+    It 'always writes the changed configuration, and with -WhatIf an unchanged one' {
         $config = New-Config | Add-VirtioBlkPci -Path $img
-        $config | Set-VirtioBlkPci -Id disk0 -MaximumIops 5 | Should -BeNullOrEmpty
-        $config | Set-VirtioBlkPci -Id disk0 -MaximumIops 7 -WhatIf
-        $config.BlockDevices[0].Disk.Throttle.TotalIops.PerSecond | Should -Be 5
+        $five = $config | Set-VirtioBlkPci -Id disk0 -MaximumIops 5
+        $five.BlockDevices[0].MaximumIops | Should -Be 5
+        ($five | Set-VirtioBlkPci -Id disk0 -MaximumIops 7 -WhatIf).BlockDevices[0].MaximumIops | Should -Be 5
     }
 
     It 'an unknown disk is DiskNotFound listing the disks' {
@@ -98,11 +93,9 @@ Describe 'Set-VirtioBlkPci on a configuration' -Tag 'Blk' {
         $config = New-Config | Add-VirtioBlkPci -Path $img -MaximumReadIops 100
         { $config | Set-VirtioBlkPci -Id disk0 -MaximumIops 10 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDiskLimits,*'
         { $config | Set-VirtioBlkPci -Id disk0 -MaximumReadIopsBurst 50 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidDiskLimits,*'
-        $config.BlockDevices[0].Disk.Throttle.TotalIops.IsUnlimited | Should -BeTrue
-        $config.BlockDevices[0].Disk.Throttle.ReadIops.BurstPerSecond | Should -Be 0
+        $config.BlockDevices[0].Limits | Should -Be 'read 100 IOPS'
         # Replacing the read limit by a total one in one go is fine.
-        $config | Set-VirtioBlkPci -Id disk0 -MaximumReadIops 0 -MaximumIops 10
-        $config.BlockDevices[0].Disk.Throttle.TotalIops.PerSecond | Should -Be 10
+        ($config | Set-VirtioBlkPci -Id disk0 -MaximumReadIops 0 -MaximumIops 10).BlockDevices[0].Limits | Should -Be '10 IOPS'
     }
 
     It 'an unknown VM is VmNotFound' {
@@ -131,8 +124,8 @@ Describe 'Set-VirtioBlkPci on a VM that is not running' -Tag 'Guest' -Skip:$skip
         Set-VirtioBlkPci -Name stopped -Id disk0 -MaximumWriteBytesPerSecond 1MB
         $vm = Get-Vm -Name stopped | Set-VirtioBlkPci -Id disk0 -MaximumReadIops 30 -PassThru
         $vm.Name | Should -Be 'stopped'
-        $vm.Config.BlockDevices[0].Disk.Throttle.WriteBytesPerSecond.PerSecond | Should -Be 1MB
-        $vm.Config.BlockDevices[0].Disk.Throttle.ReadIops.PerSecond | Should -Be 30
+        $vm.Config.BlockDevices[0].MaximumWriteBytesPerSecond | Should -Be 1MB
+        $vm.Config.BlockDevices[0].MaximumReadIops | Should -Be 30
     }
 
     It 'an unknown disk is DiskNotFound' {
@@ -162,7 +155,7 @@ Describe 'Set-VirtioBlkPci on a running VM' -Tag 'Guest' -Skip:$skip {
         $stats = Get-VmBlockStatistic -Name limited -Id disk0
         $stats.MaximumIops | Should -Be 200
         $stats.Limits | Should -Be '200 IOPS (burst 400 for 1 s)'
-        (Get-Vm -Name limited).Config.BlockDevices[0].Disk.Throttle.TotalIops.PerSecond | Should -Be 200
+        (Get-Vm -Name limited).Config.BlockDevices[0].MaximumIops | Should -Be 200
     }
 
     It 'throttles the guest''s requests and loses none of them' {

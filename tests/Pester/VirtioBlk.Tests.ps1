@@ -50,37 +50,40 @@ Describe 'Add-VirtioBlkPci on a configuration' -Tag 'Blk' {
         $out.Count | Should -Be 1
         $out[0] | Should -BeOfType ([PSVmm.Engine.Machine.VmConfig])
         $out[0].BlockDevices.Id | Should -Be @('disk0', 'disk1')
-        $out[0].BlockDevices[0].Disk.Serial | Should -Be 'WEB01'
-        $out[0].BlockDevices[1].Disk.Path | Should -Be $img2
+        $out[0].BlockDevices[0].Serial | Should -Be 'WEB01'
+        $out[0].BlockDevices[1].Path | Should -Be $img2
         $out[0].BlockDevices[0].PciAddress | Should -BeNullOrEmpty -Because 'without -PciAddress the slot is chosen at start'
     }
 
-    It 'adds to the configuration object itself' {
+    It 'writes a new configuration and leaves the one given as it was' {
         $config = New-Config
-        $null = $config | Add-VirtioBlkPci -Path $img -Id system
-        $config.BlockDevices.Id | Should -Be @('system')
+        $system = $config | Add-VirtioBlkPci -Path $img -Id system
+        $config.BlockDevices.Count | Should -Be 0
+        $system.BlockDevices.Id | Should -Be @('system')
         # The next default id skips the ones in use.
-        $null = Add-VirtioBlkPci -Config $config -Path $img2 -Id disk0
-        (Add-VirtioBlkPci -Config $config -Path $img).BlockDevices.Id | Should -Be @('system', 'disk0', 'disk1')
+        $two = Add-VirtioBlkPci -Config $system -Path $img2 -Id disk0
+        $three = Add-VirtioBlkPci -Config $two -Path (New-DiskImage (Join-Path $TestDrive 'c.img'))
+        $three.BlockDevices.Id | Should -Be @('system', 'disk0', 'disk1')
+        $system.BlockDevices.Id | Should -Be @('system')
     }
 
     It 'resolves relative PowerShell paths' {
         Push-Location $TestDrive
         try { $config = New-Config | Add-VirtioBlkPci -Path ./a.img }
         finally { Pop-Location }
-        $config.BlockDevices[0].Disk.Path | Should -Be $img
+        $config.BlockDevices[0].Path | Should -Be $img
     }
 
     It 'passes every option to the disk' {
         $disk = (New-Config | Add-VirtioBlkPci -Path $img -Id d -ReadOnly -Serial S1 -NumQueues 3 -QueueSize 128 -Cache None `
                 -IoThread io1 -NoDiscard -WriteZeroes Off -PciAddress 00:07.0 -Transitional).BlockDevices[0]
-        $disk.Disk.ReadOnly | Should -BeTrue
-        $disk.Disk.NumQueues | Should -Be 3
-        $disk.Disk.QueueSize | Should -Be 128
-        $disk.Disk.CacheMode | Should -Be 'None'
-        $disk.Disk.IoThread | Should -Be 'io1'
-        $disk.Disk.Discard | Should -BeFalse
-        $disk.Disk.WriteZeroes | Should -Be 'Off'
+        $disk.ReadOnly | Should -BeTrue
+        $disk.NumQueues | Should -Be 3
+        $disk.QueueSize | Should -Be 128
+        $disk.Cache | Should -Be 'None'
+        $disk.IoThread | Should -Be 'io1'
+        $disk.Discard | Should -BeFalse
+        $disk.WriteZeroes | Should -Be 'Off'
         $disk.Transitional | Should -BeTrue
         $disk.PciAddress | Should -Be '00:07.0'
     }
@@ -88,35 +91,32 @@ Describe 'Add-VirtioBlkPci on a configuration' -Tag 'Blk' {
     It 'keeps the defaults of the engine' {
         $disk = (New-Config | Add-VirtioBlkPci -Path $img).BlockDevices[0]
         $default = [PSVmm.Engine.Devices.Block.BlockDeviceOptions]::new($img)
-        $disk.Disk.Discard | Should -BeTrue
-        $disk.Disk.ReadOnly | Should -BeFalse
-        $disk.Disk.NumQueues | Should -BeNullOrEmpty -Because 'the engine gives a disk one queue per vCPU when the VM starts, like QEMU'
-        $disk.Disk.QueueSize | Should -Be $default.QueueSize
-        $disk.Disk.WriteZeroes | Should -Be $default.WriteZeroes
-        $disk.Disk.CacheMode | Should -Be 'Writeback'
+        $disk.Discard | Should -BeTrue
+        $disk.ReadOnly | Should -BeFalse
+        $disk.NumQueues | Should -BeNullOrEmpty -Because 'the engine gives a disk one queue per vCPU when the VM starts, like QEMU'
+        $disk.QueueSize | Should -Be $default.QueueSize
+        $disk.WriteZeroes | Should -Be $default.WriteZeroes
+        $disk.Cache | Should -Be 'Writeback'
     }
 
     It '-Direct is -Cache None and wins over -Cache' {
-        (New-Config | Add-VirtioBlkPci -Path $img -Direct).BlockDevices[0].Disk.CacheMode | Should -Be 'None'
-        (New-Config | Add-VirtioBlkPci -Path $img -Direct -Cache Writeback).BlockDevices[0].Disk.CacheMode | Should -Be 'None'
+        (New-Config | Add-VirtioBlkPci -Path $img -Direct).BlockDevices[0].Cache | Should -Be 'None'
+        (New-Config | Add-VirtioBlkPci -Path $img -Direct -Cache Writeback).BlockDevices[0].Cache | Should -Be 'None'
     }
 
     It 'gives a disk one queue per vCPU unless -NumQueues says otherwise' {
         $config = New-VmConfig -Name cfg2 -Kernel $kernel -MemoryMB 64 -CpuCount 3 | Add-VirtioBlkPci -Path $img
-        $config.BlockDevices[0].Disk.NumQueues | Should -BeNullOrEmpty
-        $config.BlockDevices[0].Disk.ForVcpus($config.CpuCount).NumQueues | Should -Be 3
+        $config.BlockDevices[0].NumQueues | Should -BeNullOrEmpty -Because 'the engine gives it one queue per vCPU (3) when the VM starts'
     }
 
-    It 'reads -PciAddress <Text> as slot <Slot> function <Function>' -ForEach @(
-        @{ Text = '00:05.0'; Slot = 5; Function = 0 }
-        @{ Text = '0000:00:1f.0'; Slot = 31; Function = 0 }
-        @{ Text = '5'; Slot = 5; Function = 0 }
-        @{ Text = '0x0a'; Slot = 10; Function = 0 }
-        @{ Text = '10'; Slot = 16; Function = 0 }
+    It 'reads -PciAddress <Text> as <Address>' -ForEach @(
+        @{ Text = '00:05.0'; Address = '00:05.0' }
+        @{ Text = '0000:00:1f.0'; Address = '00:1f.0' }
+        @{ Text = '5'; Address = '00:05.0' }
+        @{ Text = '0x0a'; Address = '00:0a.0' }
+        @{ Text = '10'; Address = '00:10.0' }
     ) {
-        $disk = (New-Config | Add-VirtioBlkPci -Path $img -PciAddress $Text).BlockDevices[0]
-        $disk.Slot | Should -Be $Slot
-        $disk.Function | Should -Be $Function
+        (New-Config | Add-VirtioBlkPci -Path $img -PciAddress $Text).BlockDevices[0].PciAddress | Should -Be $Address
     }
 
     It 'puts a second function into a slot whose function 0 is taken' {
@@ -169,13 +169,15 @@ Describe 'Add-VirtioBlkPci on a configuration' -Tag 'Blk' {
         $errors.Count | Should -Be 1
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'DriveIdInUse,*'
         $out.Count | Should -Be 1
-        [object]::ReferenceEquals($out[0], $good) | Should -BeTrue
+        $out[0].BlockDevices.Id | Should -Be @('x') -Because 'the good configuration came out with the disk'
+        $good.BlockDevices.Count | Should -Be 0
     }
 
     It '-WhatIf adds nothing and passes the configuration on unchanged' {
         $config = New-Config
         $out = $config | Add-VirtioBlkPci -Path $img -WhatIf
-        [object]::ReferenceEquals($out, $config) | Should -BeTrue
+        $out.Name | Should -Be $config.Name
+        $out.BlockDevices.Count | Should -Be 0
         $config.BlockDevices.Count | Should -Be 0
     }
 
@@ -190,8 +192,8 @@ Describe 'Add-VirtioBlkPci on a configuration' -Tag 'Blk' {
     It 'shows the disks of a configuration as a table' {
         $config = New-Config | Add-VirtioBlkPci -Path $img -Serial WEB01 -PciAddress 6 | Add-VirtioBlkPci -Path $img2 -ReadOnly
         $text = $config.BlockDevices | Format-Table | Out-String
-        $text | Should -Match 'Id\s+PciAddress\s+ReadOnly\s+Serial\s+Path'
-        $text | Should -Match 'disk0\s+00:06\.0\s+False\s+WEB01'
+        $text | Should -Match 'VmName\s+Id\s+PciAddress\s+ReadOnly\s+Cache\s+Serial\s+Path'
+        $text | Should -Match 'cfg\s+disk0\s+00:06\.0\s+False\s+Writeback\s+WEB01'
         $text | Should -Match 'disk1\s+auto\s+True'
     }
 }
@@ -276,7 +278,8 @@ Describe 'The probe guest with a virtio-blk disk' -Tag 'Guest' -Skip:$skip {
         $out = Add-VirtioBlkPci -Name blk -Path $img2 -PassThru
         $out.Name | Should -Be 'blk'
         (Get-Vm -Name blk).Config.BlockDevices.Id | Should -Be @('disk0', 'disk1')
-        @(Add-VirtioBlkPci -Vm (Get-Vm -Name blk) -Path $img2 -Id disk2).Count | Should -Be 0 -Because 'without -PassThru nothing is written'
+        $img3 = New-DiskImage (Join-Path $TestDrive 'blk3.img')
+        @(Add-VirtioBlkPci -Vm (Get-Vm -Name blk) -Path $img3 -Id disk2).Count | Should -Be 0 -Because 'without -PassThru nothing is written'
         (Get-Vm -Name blk | Format-Table | Out-String) | Should -Match 'blk\s+Stopped\s+1\s+64\s+\S+\s+3'
     }
 }

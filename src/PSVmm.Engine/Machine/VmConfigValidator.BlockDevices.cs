@@ -14,7 +14,7 @@ public static partial class VmConfigValidator
     {
         if (disks is null)
             return;
-        var placed = new List<(VirtioBlkPciConfig Disk, int Slot, int Function)>();
+        var placed = new List<(VirtioBlkPciConfig Disk, int Slot, int Function, DiskImageFile? Image)>();
         foreach (var disk in disks)
             placed.Add(CheckDisk(placed, disk));
     }
@@ -26,18 +26,18 @@ public static partial class VmConfigValidator
     public static void ValidateNewBlockDevice(IReadOnlyList<VirtioBlkPciConfig> existing, VirtioBlkPciConfig added)
     {
         ArgumentNullException.ThrowIfNull(existing);
-        var placed = new List<(VirtioBlkPciConfig Disk, int Slot, int Function)>();
+        var placed = new List<(VirtioBlkPciConfig Disk, int Slot, int Function, DiskImageFile? Image)>();
         foreach (var disk in existing)
         {
             if (disk?.Disk is null)
                 continue;
             var (slot, function) = Place(placed, disk);
-            placed.Add((disk, slot, function));
+            placed.Add((disk, slot, function, DiskImageFile.Stat(disk.Disk.Path)));
         }
         CheckDisk(placed, added);
     }
 
-    private static (VirtioBlkPciConfig, int, int) CheckDisk(List<(VirtioBlkPciConfig Disk, int Slot, int Function)> placed, VirtioBlkPciConfig? disk)
+    private static (VirtioBlkPciConfig, int, int, DiskImageFile?) CheckDisk(List<(VirtioBlkPciConfig Disk, int Slot, int Function, DiskImageFile? Image)> placed, VirtioBlkPciConfig? disk)
     {
         if (disk?.Disk is null)
             throw Invalid("InvalidDiskOptions", "A disk entry is empty. Add disks with Add-VirtioBlkPci.");
@@ -45,7 +45,8 @@ public static partial class VmConfigValidator
         if (placed.FirstOrDefault(p => string.Equals(p.Disk.Id, id, StringComparison.OrdinalIgnoreCase)).Disk is not null)
         {
             throw new VmException("DriveIdInUse", VmErrorCategory.ResourceExists,
-                $"The VM already has a disk with id '{id}'. Give this disk another -Id.");
+                $"The VM already has a disk with id '{id}'. Give this disk another -Id.")
+            { TargetValue = id };
         }
 
         if (disk.Disk.Throttle?.Validate(id) is { Count: > 0 } limitProblems)
@@ -55,13 +56,8 @@ public static partial class VmConfigValidator
         if (problems.Count > 0)
             throw Invalid("InvalidDiskOptions", string.Join(" ", problems));
 
-        if (!File.Exists(disk.Disk.Path))
-        {
-            throw new VmException("DiskImageNotFound", VmErrorCategory.ObjectNotFound,
-                Directory.Exists(disk.Disk.Path)
-                    ? $"Disk '{id}': '{disk.Disk.Path}' is a folder, not a disk image file. Give the path of an image file."
-                    : $"Disk '{id}': the image '{disk.Disk.Path}' does not exist. Create it first (for example with truncate -s 1G) or check the path.");
-        }
+        var image = CheckImage(disk);
+        CheckNotUsedTwice(placed, disk, image);
 
         CheckAddressRange(disk);
         var (slot, function) = Place(placed, disk);
@@ -70,7 +66,8 @@ public static partial class VmConfigValidator
             throw new VmException("PciAddressInUse", VmErrorCategory.ResourceExists,
                 $"Disk '{id}': PCI address {PciAddress.Format(0, slot, function)} is already used by disk '{other.Id}'"
                 + (other.Slot is null ? " (which was given the next free slot)" : "")
-                + ". Choose another -PciAddress.");
+                + ". Choose another -PciAddress.")
+            { TargetValue = PciAddress.Format(0, slot, function) };
         }
 
         if (function > 0 && !placed.Any(p => p.Slot == slot && p.Function == 0))
@@ -79,7 +76,7 @@ public static partial class VmConfigValidator
                 $"Disk '{id}': PCI function {function} of slot {slot:x2} needs a function 0 in the same slot (PCI Local Bus 3.0 §6.2.1, multi-function devices). Add the disk at {PciAddress.Format(0, slot, 0)} first.");
         }
 
-        return (disk, slot, function);
+        return (disk, slot, function, image);
     }
 
     private static void CheckAddressRange(VirtioBlkPciConfig disk)
@@ -98,7 +95,7 @@ public static partial class VmConfigValidator
     }
 
     /// <summary>Where the machine puts <paramref name="disk"/> after <paramref name="placed"/> (the bus's rule, <see cref="PciSlotPlacement"/>).</summary>
-    private static (int Slot, int Function) Place(List<(VirtioBlkPciConfig Disk, int Slot, int Function)> placed, VirtioBlkPciConfig disk)
+    private static (int Slot, int Function) Place(List<(VirtioBlkPciConfig Disk, int Slot, int Function, DiskImageFile? Image)> placed, VirtioBlkPciConfig disk)
     {
         if (disk.Slot is int slot)
             return (slot, disk.Function);

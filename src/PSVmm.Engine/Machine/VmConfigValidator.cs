@@ -28,6 +28,15 @@ public static partial class VmConfigValidator
     {
         ArgumentNullException.ThrowIfNull(config);
         config = config.Clone();
+        ValidateSettings(config);
+        ValidateBlockDevices(config.BlockDevices);
+        return new ValidatedVmConfig(config);
+    }
+
+    /// <summary>Checks everything of <paramref name="config"/> but its devices: what Set-Vm changes.</summary>
+    public static void ValidateSettings(VmConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
         ValidateName(config.Name);
         ValidateMemory(config.MemoryMB);
         ValidateCpuCount(config.CpuCount);
@@ -36,8 +45,6 @@ public static partial class VmConfigValidator
         ValidateKernelArgs(config.KernelArgs);
         ValidateCpuProfile(config.CpuProfile);
         ValidateConsoleLogPath(config.ConsoleLogPath);
-        ValidateBlockDevices(config.BlockDevices);
-        return new ValidatedVmConfig(config);
     }
 
     private static void ValidateName(string? name)
@@ -47,7 +54,7 @@ public static partial class VmConfigValidator
         if (name.Length > MaxNameLength || !NamePattern().IsMatch(name))
         {
             throw Invalid("InvalidVmName",
-                $"The VM name '{name}' is not valid. Use 1 to {MaxNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit.");
+                $"The VM name '{name}' is not valid. Use 1 to {MaxNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit.", name);
         }
     }
 
@@ -56,14 +63,14 @@ public static partial class VmConfigValidator
         if (memoryMB < VmConfig.MinMemoryMB || memoryMB > VmConfig.MaxMemoryMB)
         {
             throw Invalid("InvalidMemorySize",
-                $"MemoryMB {memoryMB} is out of range. Use a value from {VmConfig.MinMemoryMB} to {VmConfig.MaxMemoryMB}.");
+                $"MemoryMB {memoryMB} is out of range. Use a value from {VmConfig.MinMemoryMB} to {VmConfig.MaxMemoryMB}.", memoryMB);
         }
 
         long? hostMB = HostMemory.TotalMB();
         if (hostMB is long total && memoryMB > total)
         {
             throw Invalid("InvalidMemorySize",
-                $"MemoryMB {memoryMB} is more than this host's physical memory ({total} MB). Use a smaller value.");
+                $"MemoryMB {memoryMB} is more than this host's physical memory ({total} MB). Use a smaller value.", memoryMB);
         }
     }
 
@@ -72,7 +79,7 @@ public static partial class VmConfigValidator
         if (cpuCount < 1 || cpuCount > VmConfig.MaxCpuCount)
         {
             throw Invalid("InvalidCpuCount",
-                $"CpuCount {cpuCount} is out of range. Use a value from 1 to {VmConfig.MaxCpuCount}.");
+                $"CpuCount {cpuCount} is out of range. Use a value from 1 to {VmConfig.MaxCpuCount}.", cpuCount);
         }
     }
 
@@ -80,10 +87,17 @@ public static partial class VmConfigValidator
     {
         if (string.IsNullOrWhiteSpace(path))
             throw Invalid("KernelImageRequired", "No kernel image was given. Name a vmlinux, bzImage or multiboot ELF file with -Kernel.");
+        if (Directory.Exists(path))
+        {
+            throw new VmException("KernelImageNotFound", VmErrorCategory.InvalidArgument,
+                $"The kernel image '{path}' is a directory. Give the path of a vmlinux, bzImage or multiboot ELF file to -Kernel.")
+            { TargetValue = path };
+        }
         if (!File.Exists(path))
         {
             throw new VmException("KernelImageNotFound", VmErrorCategory.ObjectNotFound,
-                $"The kernel image '{path}' does not exist. Check the path given to -Kernel.");
+                $"The kernel image '{path}' does not exist. Check the path given to -Kernel.")
+            { TargetValue = path };
         }
 
         var header = new byte[KernelHeaderBytes];
@@ -96,18 +110,21 @@ public static partial class VmConfigValidator
         catch (UnauthorizedAccessException e)
         {
             throw new VmException("KernelImageAccessDenied", VmErrorCategory.PermissionDenied,
-                $"The kernel image '{path}' cannot be read: {e.Message} Grant read access to the file.", e);
+                $"The kernel image '{path}' cannot be read: {e.Message} Grant read access to the file.", e)
+            { TargetValue = path };
         }
         catch (IOException e)
         {
             throw new VmException("InvalidKernelImage", VmErrorCategory.InvalidData,
-                $"The kernel image '{path}' cannot be read: {e.Message}", e);
+                $"The kernel image '{path}' cannot be read: {e.Message}", e)
+            { TargetValue = path };
         }
 
         if (!LooksLikeKernel(header.AsSpan(0, read)))
         {
             throw new VmException("InvalidKernelImage", VmErrorCategory.InvalidData,
-                $"'{path}' is not a kernel image: it has neither an ELF header nor a bzImage setup header (\"HdrS\" at 0x202). Give a vmlinux, bzImage or multiboot ELF file.");
+                $"'{path}' is not a kernel image: it has neither an ELF header nor a bzImage setup header (\"HdrS\" at 0x202). Give a vmlinux, bzImage or multiboot ELF file.")
+            { TargetValue = path };
         }
     }
 
@@ -123,10 +140,17 @@ public static partial class VmConfigValidator
     {
         if (path is null)
             return;
+        if (Directory.Exists(path))
+        {
+            throw new VmException("InitrdNotFound", VmErrorCategory.InvalidArgument,
+                $"The initrd '{path}' is a directory. Give the path of an initramfs file to -Initrd, or leave it out.")
+            { TargetValue = path };
+        }
         if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
         {
             throw new VmException("InitrdNotFound", VmErrorCategory.ObjectNotFound,
-                $"The initrd '{path}' does not exist. Check the path given to -Initrd, or leave it out.");
+                $"The initrd '{path}' does not exist. Check the path given to -Initrd, or leave it out.")
+            { TargetValue = path };
         }
     }
 
@@ -159,15 +183,16 @@ public static partial class VmConfigValidator
             throw Invalid("ConsoleLogPathNotFound", "The console log path is empty. Give a file path, or leave -ConsoleLogPath out.");
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
-            throw Invalid("ConsoleLogPathNotFound", $"The console log path '{path}' is a directory. Give a file path inside it.");
+            throw Invalid("ConsoleLogPathNotFound", $"The console log path '{path}' is a directory. Give a file path inside it.", path);
         string? dir = Path.GetDirectoryName(full);
         if (dir is null || !Directory.Exists(dir))
         {
             throw new VmException("ConsoleLogPathNotFound", VmErrorCategory.ObjectNotFound,
-                $"The folder of the console log path '{path}' does not exist. Create '{dir}' first or choose another path.");
+                $"The folder of the console log path '{path}' does not exist. Create '{dir}' first or choose another path.")
+            { TargetValue = path };
         }
     }
 
-    private static VmException Invalid(string errorId, string message) =>
-        new(errorId, VmErrorCategory.InvalidArgument, message);
+    private static VmException Invalid(string errorId, string message, object? target = null) =>
+        new(errorId, VmErrorCategory.InvalidArgument, message) { TargetValue = target };
 }

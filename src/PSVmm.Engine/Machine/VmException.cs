@@ -17,6 +17,9 @@ public class VmException : Exception
     public string ErrorId { get; }
 
     public VmErrorCategory Category { get; }
+
+    /// <summary>The value the failure is about (a path, a size, an address), for the ErrorRecord's TargetObject; null when it is the whole object.</summary>
+    public object? TargetValue { get; init; }
 }
 
 /// <summary>Mirrors the PowerShell ErrorCategory values the engine needs, without referencing PowerShell.</summary>

@@ -11,8 +11,11 @@ internal struct Statx
 {
     [FieldOffset(0x00)] public uint Mask;
     [FieldOffset(0x1c)] public ushort Mode;
+    [FieldOffset(0x20)] public ulong Ino;
     [FieldOffset(0x28)] public ulong Size;
     [FieldOffset(0x30)] public ulong Blocks;
+    [FieldOffset(0x88)] public uint DevMajor;
+    [FieldOffset(0x8c)] public uint DevMinor;
     [FieldOffset(0x98)] public uint DioMemAlign;
     [FieldOffset(0x9c)] public uint DioOffsetAlign;
 }

@@ -4,31 +4,37 @@ using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
-using PSVmm.Model;
+using PSVmm.Session;
 
 namespace PSVmm.Commands;
 
 /// <summary>
-/// Add-VirtioBlkPci: adds a virtio-blk-pci disk to a VmConfig (a builder step: the config is
-/// always written on, so New-VmConfig | Add-VirtioBlkPci | Start-Vm works) or to the
-/// configuration of a stopped VM (written with -PassThru). The disk is checked as the machine
-/// will place it; a disk that fails is not added and what was added before stays.
+/// Add-VirtioBlkPci: adds virtio-blk-pci disks to a VmConfig or to the configuration of a stopped
+/// VM. A builder step: the VmConfig given is not changed; a copy with the disk is written, so
+/// New-VmConfig | Add-VirtioBlkPci | Start-Vm works and one base gives many configurations. A VM
+/// is changed in place (written with -PassThru). Each disk is checked as the machine will place it;
+/// a disk that fails is not added, and a configuration with a failed disk is not written.
+/// When -Config is named and the paths come down the pipeline (Get-ChildItem *.img | Add-VirtioBlkPci
+/// -Config $c), every disk goes into one copy, written at the end.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
 [OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
-public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
+public sealed class AddVirtioBlkPciCommand : VirtioBlkOptionsCommandBase
 {
-    private const string ConfigSet = "Config";
-
-    [Parameter(Mandatory = true, ParameterSetName = ConfigSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public VmConfig[] Config { get; set; } = [];
-
-    /// <summary>The raw disk image file (a PowerShell path; no wildcards).</summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>The raw disk image file(s); wildcards are expanded. Position 0 after a piped configuration or VM, 1 after -Name.</summary>
+    [Parameter(Position = 0, ParameterSetName = ConfigSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string[]? Path { get; set; }
+
+    /// <summary>The image path(s) taken as written (no wildcards); Get-ChildItem's PSPath binds here.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
 
     /// <summary>The disk's id in the VM; default: the first free of disk0, disk1, ...</summary>
     [Parameter]
@@ -36,89 +42,87 @@ public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
     public string? Id { get; set; }
 
     [Parameter]
-    public SwitchParameter ReadOnly { get; set; }
-
-    [Parameter]
-    public string? Serial { get; set; }
-
-    /// <summary>Unset: a queue per vCPU, decided by the engine when the VM starts.</summary>
-    [Parameter]
-    public int? NumQueues { get; set; }
-
-    [Parameter]
-    public int? QueueSize { get; set; }
-
-    /// <summary>Shorthand for -Cache None; it wins over -Cache.</summary>
-    [Parameter]
-    public SwitchParameter Direct { get; set; }
-
-    [Parameter]
-    [Alias("CacheMode")]
-    public BlockCacheMode? Cache { get; set; }
-
-    [Parameter]
-    public string? IoThread { get; set; }
-
-    [Parameter]
     public SwitchParameter NoDiscard { get; set; }
 
-    [Parameter]
-    public VirtioBlkWriteZeroesMode? WriteZeroes { get; set; }
-
-    [Parameter]
-    public string? PciAddress { get; set; }
-
-    [Parameter]
-    public SwitchParameter Transitional { get; set; }
-
-    /// <summary>With -Vm or -Name: write the VM. A VmConfig is always written.</summary>
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    private string? _resolvedPath;
     private (int Slot, int Function)? _address;
+
+    /// <summary>Copies of a named -Config that collect the disks of every pipeline record; null when each record is written on its own.</summary>
+    private List<(VmConfig Copy, bool Failed)>? _collected;
 
     protected override void BeginProcessing()
     {
-        _resolvedPath = ResolvePath(Path);
+        base.BeginProcessing();
         if (PciAddress is not null)
-        {
-            if (!PciAddressText.TryParse(PciAddress, out int slot, out int function, out var problem))
-                ThrowTerminatingError(VmErrors.Create("InvalidPciAddress", ErrorCategory.InvalidArgument, problem!, PciAddress));
-            _address = (slot, function);
-        }
+            _address = ParsePciAddress(PciAddress);
+        if (ParameterSetName == ConfigSet && NamedOnCommandLine(nameof(Config)))
+            _collected = [.. Config.Select(c => (c.Clone(), false))];
     }
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == ConfigSet)
+        var paths = ResolvePaths();
+        if (paths is null)
+            return;
+
+        if (_collected is not null)
         {
-            foreach (var config in Config)
+            for (int i = 0; i < _collected.Count; i++)
             {
-                if (TryAdd(config.BlockDevices, config.Name, config))
-                    WriteObject(config);
+                var (copy, failed) = _collected[i];
+                _collected[i] = (copy, !AddAll(copy, paths, copy) | failed);
             }
             return;
         }
 
-        foreach (var vm in TargetVms())
+        EditTargets((config, target) => AddAll(config, paths, target), PassThru, vm => VmRegistry.IsLive(vm)
+            ? VmErrors.Create("HotplugNotSupported", ErrorCategory.InvalidOperation,
+                $"VM '{vm.Name}' is {vm.State}: PSVmm cannot add a disk to a running VM (no hot-plug). Stop it with Stop-Vm, add the disk, then Start-Vm it again.", vm)
+            : null);
+    }
+
+    protected override void EndProcessing()
+    {
+        foreach (var (copy, failed) in _collected ?? [])
         {
-            if (Session.VmRegistry.IsLive(vm))
-            {
-                WriteError(VmErrors.Create("HotplugNotSupported", ErrorCategory.InvalidOperation,
-                    $"VM '{vm.Name}' is {vm.State}: PSVmm cannot add a disk to a running VM (no hot-plug). Stop it with Stop-Vm, add the disk, then Start-Vm it again.",
-                    vm));
-                continue;
-            }
-            if (TryAdd(vm.Config.BlockDevices, vm.Name, vm) && PassThru)
-                WriteObject(vm);
+            if (!failed)
+                WriteObject(copy);
         }
     }
 
-    /// <summary>Builds the disk, checks it against <paramref name="disks"/> and adds it. False after an error; true when added or skipped by -WhatIf/-Confirm.</summary>
-    private bool TryAdd(List<VirtioBlkPciConfig> disks, string vmName, object target)
+    /// <summary>The file-system paths of this record's -Path or -LiteralPath; null after the errors were written.</summary>
+    private List<string>? ResolvePaths()
     {
-        var disk = Build(disks);
+        bool literal = LiteralPath is { Length: > 0 };
+        if (literal == Path is { Length: > 0 })
+        {
+            ThrowTerminatingError(VmErrors.Create("DiskPathRequired", ErrorCategory.InvalidArgument,
+                "Give the disk image with -Path (wildcards allowed) or -LiteralPath, one of the two.", null));
+        }
+
+        var resolved = new List<string>();
+        bool ok = true;
+        foreach (var path in literal ? LiteralPath! : Path!)
+        {
+            if (FileSystemPaths.TryResolve(this, path, expandWildcards: !literal, "DiskImageNotFound", out var files, out var error))
+            {
+                resolved.AddRange(files);
+            }
+            else
+            {
+                WriteError(error!);
+                ok = false;
+            }
+        }
+        return ok ? resolved : null;
+    }
+
+    private bool AddAll(VmConfig config, List<string> paths, object target) => paths.All(path => TryAdd(config, path, target));
+
+    /// <summary>Builds the disk, checks it against the configuration's disks and adds it. False after an error; true when added or skipped by -WhatIf/-Confirm.</summary>
+    private bool TryAdd(VmConfig config, string path, object target)
+    {
+        var disks = config.BlockDevices;
+        var disk = Build(path, disks);
         try
         {
             VmConfigValidator.ValidateNewBlockDevice(disks, disk);
@@ -129,18 +133,18 @@ public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
             return false;
         }
         string where = disk.PciAddress is { } a ? $" at {a}" : "";
-        if (ShouldProcess(vmName, $"Add virtio-blk-pci disk '{disk.Id}' ({disk.Disk.Path}){where}"))
+        if (ShouldProcess(config.Name, $"Add virtio-blk-pci disk '{disk.Id}' ({disk.Disk.Path}){where}"))
         {
             disks.Add(disk);
-            WriteVerbose($"Added disk '{disk.Id}' ({disk.Disk.Path}) to '{vmName}'.");
+            WriteVerbose($"Added disk '{disk.Id}' ({disk.Disk.Path}) to '{config.Name}'.");
         }
         return true;
     }
 
     /// <summary>The disk as the parameters describe it; what they leave out keeps the engine's default, except the id: the first free diskN, not the image's file name.</summary>
-    private VirtioBlkPciConfig Build(List<VirtioBlkPciConfig> disks)
+    private VirtioBlkPciConfig Build(string path, List<VirtioBlkPciConfig> disks)
     {
-        var defaults = new BlockDeviceOptions(_resolvedPath!);
+        var defaults = new BlockDeviceOptions(path);
         var options = defaults with
         {
             Id = Id ?? NextId(disks),
@@ -170,29 +174,6 @@ public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
             string id = $"disk{i}";
             if (!disks.Any(d => string.Equals(d?.Id, id, StringComparison.OrdinalIgnoreCase)))
                 return id;
-        }
-    }
-
-    /// <summary>A PowerShell path (relative, ~, PSDrive) as a file-system path; whether the file exists is the validator's to say.</summary>
-    private string ResolvePath(string path)
-    {
-        try
-        {
-            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
-            if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
-            {
-                ThrowTerminatingError(VmErrors.Create("DiskImageNotFound", ErrorCategory.InvalidArgument,
-                    $"'{path}' is a {provider.Name} path. Give the disk image's file-system path.", path));
-            }
-
-            return resolved;
-        }
-        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException
-                                      or NotSupportedException or ArgumentException or IOException)
-        {
-            ThrowTerminatingError(VmErrors.Create("DiskImageNotFound", ErrorCategory.ObjectNotFound,
-                $"The disk image path '{path}' cannot be resolved: {e.Message}", path, e));
-            throw; // not reached
         }
     }
 }

@@ -2,12 +2,15 @@ using System.Management.Automation;
 using PSVmm.Engine.Machine;
 using PSVmm.Engine.Platform;
 using PSVmm.Errors;
+using PSVmm.Model;
 
 namespace PSVmm.Commands;
 
 /// <summary>
 /// New-VmConfig: describes a VM (name, memory, CPUs, kernel, initrd, arguments) and checks it.
-/// Every parameter also binds by property name, so a VmConfig piped in is copied with changes.
+/// Every parameter also binds by property name, so a VmConfig piped in is copied with changes
+/// (its disks too), and each row of imported data (Import-Csv) becomes a configuration; a row
+/// that fails is one non-terminating error and the next row goes on.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "VmConfig")]
 [OutputType(typeof(VmConfig))]
@@ -24,7 +27,7 @@ public sealed class NewVmConfigCommand : PSCmdlet
     [Alias("ProcessorCount")]
     public int CpuCount { get; set; } = new VmConfig().CpuCount;
 
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("KernelPath")]
     public string Kernel { get; set; } = "";
 
@@ -46,19 +49,32 @@ public sealed class NewVmConfigCommand : PSCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ConsoleLogPath { get; set; }
 
+    /// <summary>Disks to copy into the configuration; a piped VmConfig's BlockDevices bind here, so a copy keeps its disks.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("BlockDevices")]
+    public VirtioBlkPciDisk[] Disk { get; set; } = [];
+
     protected override void ProcessRecord()
     {
+        if (!FileSystemPaths.TryResolveFile(this, Kernel, "KernelImageNotFound", out var kernel)
+            || !FileSystemPaths.TryResolveFile(this, Initrd, "InitrdNotFound", out var initrd)
+            || !FileSystemPaths.TryResolveFile(this, ConsoleLogPath, "ConsoleLogPathNotFound", out var consoleLog))
+        {
+            return;
+        }
+
         var config = new VmConfig
         {
             Name = Name,
             MemoryMB = MemoryMB,
             CpuCount = CpuCount,
-            KernelPath = ResolveFilePath(Kernel, "KernelImageNotFound"),
-            InitrdPath = Initrd is null ? null : ResolveFilePath(Initrd, "InitrdNotFound"),
+            KernelPath = kernel,
+            InitrdPath = initrd,
             KernelArgs = KernelArgs ?? "",
             CpuProfile = CpuProfile,
             PvmKernelArgs = !NoPvmKernelArgs,
-            ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound"),
+            ConsoleLogPath = consoleLog,
+            BlockDevices = [.. (Disk ?? []).Where(d => d is not null).Select(d => d.Source)],
         };
         try
         {
@@ -66,36 +82,9 @@ public sealed class NewVmConfigCommand : PSCmdlet
         }
         catch (VmException e)
         {
-            // One config per call: nothing more can be done with it.
-            ThrowTerminatingError(VmErrors.From(e, config));
+            WriteError(VmErrors.From(e, config));
+            return;
         }
         WriteObject(config);
-    }
-
-    /// <summary>A PowerShell path (relative, ~, PSDrive) as a file-system path; the file need not exist yet.</summary>
-    private string ResolveFilePath(string path, string errorId)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-            return path;
-        string resolved;
-        ProviderInfo provider;
-        try
-        {
-            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-        }
-        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException
-                                      or NotSupportedException or ArgumentException or IOException)
-        {
-            ThrowTerminatingError(VmErrors.Create(errorId, ErrorCategory.ObjectNotFound,
-                $"The path '{path}' cannot be resolved: {e.Message}", path, e));
-            throw; // not reached
-        }
-        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
-        {
-            ThrowTerminatingError(VmErrors.Create(errorId, ErrorCategory.InvalidArgument,
-                $"'{path}' is a {provider.Name} path. Give a file-system path.", path));
-        }
-
-        return resolved;
     }
 }

@@ -39,22 +39,6 @@ public abstract class VmDeviceCommandBase : VmTargetCommandBase
             WriteNotRunning(vm);
             return null;
         }
-        if (ids is null or { Length: 0 })
-            return disks;
-
-        var selected = new List<VirtioBlkPciState>();
-        foreach (var id in ids.Where(i => !string.IsNullOrEmpty(i)))
-        {
-            var pattern = new WildcardPattern(id, WildcardOptions.IgnoreCase);
-            var matches = disks.Where(d => pattern.IsMatch(d.Id)).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(id))
-            {
-                WriteError(VmErrors.Create("DiskNotFound", ErrorCategory.ObjectNotFound,
-                    $"VM '{vm.Name}' has no disk with id '{id}'. Its disks: {(disks.Count == 0 ? "none" : string.Join(", ", disks.Select(d => d.Id)))}.", id));
-                continue;
-            }
-            selected.AddRange(matches.Where(m => !selected.Contains(m)));
-        }
-        return selected;
+        return IdSelection.Select(disks, d => d.Id, ids, id => WriteError(VmErrors.DiskNotFound(vm.Name, id, disks.Select(d => d.Id))));
     }
 }

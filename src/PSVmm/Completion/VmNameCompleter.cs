@@ -17,10 +17,7 @@ public sealed class VmNameCompleter : IArgumentCompleter
         {
             if (!pattern.IsMatch(vm.Name))
                 continue;
-            string text = vm.Name.Any(c => char.IsWhiteSpace(c) || "'\"$`;,(){}[]&|<>#@".Contains(c))
-                ? "'" + vm.Name.Replace("'", "''") + "'"
-                : vm.Name;
-            yield return new CompletionResult(text, vm.Name, CompletionResultType.ParameterValue, $"{vm.Name} ({vm.State})");
+            yield return new CompletionResult(CompletionTargets.Quote(vm.Name), vm.Name, CompletionResultType.ParameterValue, $"{vm.Name} ({vm.State})");
         }
     }
 }

@@ -11,11 +11,11 @@ public sealed class VmConfigValidatorBlockDeviceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string Image(string name = "disk.img")
+    private string Image(string name = "disk.img", int bytes = 1 << 20)
     {
         var path = Path.Combine(_dir, name);
         if (!File.Exists(path))
-            File.WriteAllBytes(path, new byte[1 << 20]);
+            File.WriteAllBytes(path, new byte[bytes]);
         return path;
     }
 
@@ -26,8 +26,9 @@ public sealed class VmConfigValidatorBlockDeviceTests : IDisposable
         return new VmConfig { Name = "vm1", MemoryMB = 64, KernelPath = kernel, BlockDevices = [.. disks] };
     }
 
-    private VirtioBlkPciConfig Disk(string id, int? slot = null, int function = 0, string? path = null) =>
-        new(new BlockDeviceOptions(path ?? Image()) { Id = id }) { Slot = slot, Function = function };
+    /// <summary>A read-write disk on an image of its own (one image read-write twice is an error of its own).</summary>
+    private VirtioBlkPciConfig Disk(string id, int? slot = null, int function = 0, string? path = null, bool readOnly = false) =>
+        new(new BlockDeviceOptions(path ?? Image(id + ".img")) { Id = id, ReadOnly = readOnly }) { Slot = slot, Function = function };
 
     private static VmException Fails(VmConfig config) => Assert.Throws<VmException>(() => VmConfigValidator.Validate(config));
 
@@ -51,8 +52,45 @@ public sealed class VmConfigValidatorBlockDeviceTests : IDisposable
         Assert.Equal("DiskImageNotFound", e.ErrorId);
         Assert.Equal(VmErrorCategory.ObjectNotFound, e.Category);
         Assert.Contains("missing.img", e.Message);
-        Assert.Equal("DiskImageNotFound", Fails(Config(Disk("d", path: _dir))).ErrorId);
+        var folder = Fails(Config(Disk("d", path: _dir)));
+        Assert.Equal("DiskImageNotFound", folder.ErrorId);
+        Assert.Contains("is a directory", folder.Message);
+        Assert.Equal(_dir, folder.TargetValue);
     }
+
+    [Theory]
+    [InlineData(0, "is empty")]
+    [InlineData(1000, "not a multiple of 512")]
+    [InlineData(513, "not a multiple of 512")]
+    public void RejectsAnImageThatIsNotWholeSectors(int bytes, string message)
+    {
+        var path = Image($"odd{bytes}.img", bytes);
+        var e = Fails(Config(Disk("d", path: path)));
+        Assert.Equal("InvalidDiskImageSize", e.ErrorId);
+        Assert.Contains(message, e.Message);
+        Assert.Equal(path, e.TargetValue);
+    }
+
+    [Fact]
+    public void AcceptsAnImageOfWholeSectors() => VmConfigValidator.Validate(Config(Disk("d", path: Image("small.img", 512))));
+
+    [Fact]
+    public void RejectsOneImageReadWriteTwiceEvenThroughALink()
+    {
+        var image = Image("shared.img");
+        var link = Path.Combine(_dir, "link.img");
+        File.CreateSymbolicLink(link, image);
+        var e = Fails(Config(Disk("a", path: image), Disk("b", path: link, readOnly: true)));
+        Assert.Equal("DiskImageInUse", e.ErrorId);
+        Assert.Contains("'a'", e.Message);
+        Assert.Equal(link, e.TargetValue);
+        Assert.Equal("DiskImageInUse", Assert.Throws<VmException>(
+            () => VmConfigValidator.ValidateNewBlockDevice([Disk("a", path: image, readOnly: true)], Disk("b", path: image))).ErrorId);
+    }
+
+    [Fact]
+    public void SharesAnImageBetweenReadOnlyDisks() =>
+        VmConfigValidator.Validate(Config(Disk("a", path: Image("ro.img"), readOnly: true), Disk("b", path: Image("ro.img"), readOnly: true)));
 
     [Fact]
     public void ReportsEveryOptionProblemInOneMessage()

@@ -156,7 +156,42 @@ public sealed class VmConfigValidatorTests : IDisposable
     {
         var config = ValidConfig();
         config.KernelPath = _dir;
-        Assert.Equal("KernelImageNotFound", FailId(config));
+        var e = Assert.Throws<VmException>(() => VmConfigValidator.Validate(config));
+        Assert.Equal("KernelImageNotFound", e.ErrorId);
+        Assert.Contains("is a directory", e.Message);
+        Assert.Equal(_dir, e.TargetValue);
+    }
+
+    [Fact]
+    public void RejectsADirectoryAsInitrd()
+    {
+        var config = ValidConfig();
+        config.InitrdPath = _dir;
+        var e = Assert.Throws<VmException>(() => VmConfigValidator.Validate(config));
+        Assert.Equal("InitrdNotFound", e.ErrorId);
+        Assert.Contains("is a directory", e.Message);
+    }
+
+    [Fact]
+    public void NamesTheOffendingValue()
+    {
+        var config = ValidConfig();
+        config.KernelPath = Path.Combine(_dir, "nope");
+        Assert.Equal(config.KernelPath, Assert.Throws<VmException>(() => VmConfigValidator.Validate(config)).TargetValue);
+        config = ValidConfig();
+        config.MemoryMB = 1;
+        Assert.Equal(1, Assert.Throws<VmException>(() => VmConfigValidator.Validate(config)).TargetValue);
+    }
+
+    [Fact]
+    public void ValidateSettingsLeavesTheDisksOut()
+    {
+        var config = ValidConfig();
+        config.BlockDevices.Add(new VirtioBlkPciConfig(new PSVmm.Engine.Devices.Block.BlockDeviceOptions(Path.Combine(_dir, "gone.img"))));
+        VmConfigValidator.ValidateSettings(config);
+        Assert.Equal("DiskImageNotFound", FailId(config));
+        config.CpuCount = 0;
+        Assert.Equal("InvalidCpuCount", Assert.Throws<VmException>(() => VmConfigValidator.ValidateSettings(config)).ErrorId);
     }
 
     [Theory]

@@ -1,15 +1,63 @@
 using System.Management.Automation;
+using PSVmm.Completion;
+using PSVmm.Engine.Devices.Block;
+using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Throttle;
+using PSVmm.Errors;
+using PSVmm.Model;
 
 namespace PSVmm.Commands;
 
 /// <summary>
-/// The I/O limit parameters of Add-VirtioBlkPci and Set-VirtioBlkPci (QEMU's throttling.iops-*,
-/// bps-*, *-max and *-max-length): per limit a rate, a burst rate and a burst length. 0 means no
-/// limit. What each limit counts is the engine's rule, written in the help.
+/// The disk parameters Add-VirtioBlkPci and Set-VirtioBlkPci share: the device options, and the
+/// I/O limits (QEMU's throttling.iops-*, bps-*, *-max and *-max-length): per limit a rate, a burst
+/// rate and a burst length, 0 meaning no limit. What each limit counts is the engine's rule, written
+/// in the help. How an option left out is read (default or unchanged) is each cmdlet's.
 /// </summary>
-public abstract class VirtioBlkLimitsCommandBase : VmTargetCommandBase
+public abstract class VirtioBlkOptionsCommandBase : VmConfigTargetCommandBase
 {
+    [Parameter]
+    public SwitchParameter ReadOnly { get; set; }
+
+    /// <summary>Set-VirtioBlkPci: an empty string removes the serial.</summary>
+    [Parameter]
+    public string? Serial { get; set; }
+
+    /// <summary>Unset: a queue per vCPU, decided by the engine when the VM starts.</summary>
+    [Parameter]
+    public int? NumQueues { get; set; }
+
+    [Parameter]
+    public int? QueueSize { get; set; }
+
+    /// <summary>Shorthand for -Cache None (Set-VirtioBlkPci: -Direct:$false is Writeback).</summary>
+    [Parameter]
+    public SwitchParameter Direct { get; set; }
+
+    [Parameter]
+    [Alias("CacheMode")]
+    public BlockCacheMode? Cache { get; set; }
+
+    /// <summary>Set-VirtioBlkPci: an empty string moves the disk to the VM's default IoThread.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(IoThreadCompleter))]
+    public string? IoThread { get; set; }
+
+    [Parameter]
+    public VirtioBlkWriteZeroesMode? WriteZeroes { get; set; }
+
+    /// <summary>Set-VirtioBlkPci: "auto" (or an empty string) for the first free slot at start.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(PciAddressCompleter))]
+    public string? PciAddress { get; set; }
+
+    [Parameter]
+    public SwitchParameter Transitional { get; set; }
+
+    /// <summary>With -Vm or -Name: write the VM. A VmConfig is always written.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
     /// <summary>Operations per second, all request kinds together.</summary>
     [Parameter] public long? MaximumIops { get; set; }
     [Parameter] public long? MaximumIopsBurst { get; set; }
@@ -59,5 +107,13 @@ public abstract class VirtioBlkLimitsCommandBase : VmTargetCommandBase
         double burstPerSecond = burst ?? (rate == 0 ? 0 : current.BurstPerSecond);
         double burstSeconds = seconds ?? (burstPerSecond == 0 ? 0 : current.BurstSeconds);
         return new ThrottleRate(perSecond, burstPerSecond, burstSeconds);
+    }
+
+    /// <summary>-PciAddress as slot and function; a text that is no address ends the command with InvalidPciAddress (it would fail for every input).</summary>
+    protected (int Slot, int Function) ParsePciAddress(string text)
+    {
+        if (!PciAddressText.TryParse(text, out int slot, out int function, out var problem))
+            ThrowTerminatingError(VmErrors.Create("InvalidPciAddress", ErrorCategory.InvalidArgument, problem!, text));
+        return (slot, function);
     }
 }
