@@ -28,16 +28,17 @@ function Test-VmConsoleLine($ActualValue, [string] $ExpectedValue, [double] $Wit
     }
 
     $found = $null -ne $line
-    $within = if ($Within -gt 0) { " within $Within s" } else { '' }
-    $because = if ($Because) { " because $Because," } else { '' }
+    # (PowerShell names are case-insensitive: these must not be called $within or $because.)
+    $withinText = if ($Within -gt 0) { " within $Within s" } else { '' }
+    $becauseText = if ($Because) { " because $Because," } else { '' }
     $message = if ($Negate -and $found) {
-        "Expected VM '$($vm.Name)' not to write a console line containing '$ExpectedValue'$within,$because but it did: '$line'."
+        "Expected VM '$($vm.Name)' not to write a console line containing '$ExpectedValue'$withinText,$becauseText but it did: '$line'."
     }
     elseif (-not $Negate -and -not $found) {
         $why = if ($live) { "after $([math]::Round($clock.Elapsed.TotalSeconds, 1)) s" } else { "and it is $($vm.State)" }
         $tail = @(([string]$vm.Console.Text) -split '\r?\n' | Where-Object { $_ -match '\S' } | Select-Object -Last 10)
         $shown = if ($tail.Count) { ($tail | ForEach-Object { "    $_" }) -join [Environment]::NewLine } else { '    (nothing)' }
-        "Expected VM '$($vm.Name)' to write a console line containing '$ExpectedValue'$within,$because but it did not ($why). Its last console lines:$([Environment]::NewLine)$shown"
+        "Expected VM '$($vm.Name)' to write a console line containing '$ExpectedValue'$withinText,$becauseText but it did not ($why). Its last console lines:$([Environment]::NewLine)$shown"
     }
     [pscustomobject]@{ Succeeded = -not $message; FailureMessage = $message }
 }
@@ -77,8 +78,9 @@ function Register-VmShouldOperator {
                 'PesterNotImported', 'ObjectNotFound', $null))
     }
     try {
-        # Pester ignores an operator registered again with the same test.
-        & $pester.ExportedCommands['Add-ShouldOperator'] -Name HaveConsoleLine -Test ${function:Test-VmConsoleLine} -InternalName Test-VmConsoleLine
+        # Pester ignores an operator registered again with the same test. Get-ShouldOperator -Name
+        # shows the help of the InternalName command: this function's help describes the operator.
+        & $pester.ExportedCommands['Add-ShouldOperator'] -Name HaveConsoleLine -Test ${function:Test-VmConsoleLine} -InternalName Register-VmShouldOperator
     }
     catch {
         $PSCmdlet.WriteError([Management.Automation.ErrorRecord]::new(
