@@ -21,8 +21,8 @@ function Test-VmConsoleLine($ActualValue, [string] $ExpectedValue, [double] $Wit
     $vm = $vms[0]
     $clock = [Diagnostics.Stopwatch]::StartNew()
     while ($true) {
-        $line = Find-ConsoleLine ([string]$vm.Console.Text) $ExpectedValue
         $live = Test-VmLive $vm
+        $line = Find-ConsoleLine ([string]$vm.Console.Text) $ExpectedValue -WholeLinesOnly:$live
         if ($null -ne $line -or -not $live -or $clock.Elapsed.TotalSeconds -ge $Within) { break }
         Start-Sleep -Milliseconds 200
     }
@@ -54,13 +54,18 @@ function Test-VmLive($Vm) {
     -not $Vm.PSObject.Properties['State'] -or "$($Vm.State)" -in 'Starting', 'Running', 'Stopping'
 }
 
-# The first whole line of $Text that contains $Part (ordinal), or $null.
-function Find-ConsoleLine([string] $Text, [string] $Part) {
+# The first line of $Text that contains $Part (ordinal), or $null. -WholeLinesOnly: a last line
+# without a line break does not count yet (the guest may still be writing it; a test that then
+# reads the line would get half of it).
+function Find-ConsoleLine([string] $Text, [string] $Part, [switch] $WholeLinesOnly) {
     $at = $Text.IndexOf($Part, [StringComparison]::Ordinal)
     if ($at -lt 0) { return $null }
     $start = $Text.LastIndexOf("`n", $at, [StringComparison]::Ordinal) + 1
     $end = $Text.IndexOf("`n", $at, [StringComparison]::Ordinal)
-    if ($end -lt 0) { $end = $Text.Length }
+    if ($end -lt 0) {
+        if ($WholeLinesOnly) { return $null }
+        $end = $Text.Length
+    }
     $Text.Substring($start, $end - $start).TrimEnd("`r")
 }
 
@@ -104,8 +109,11 @@ function Use-Vm {
     )
     process {
         if (-not $PSCmdlet.ShouldProcess($Config.Name, 'Start the VM, run the script block with it, remove it')) { return }
+        # By type, not by name: an -Prefix import or another module's Start-Vm changes the names.
+        $startVm = $ExecutionContext.InvokeCommand.GetCmdletByTypeName('PSVmm.Commands.StartVmCommand')
+        $removeVm = $ExecutionContext.InvokeCommand.GetCmdletByTypeName('PSVmm.Commands.RemoveVmCommand')
         try {
-            $vm = PSVmm\Start-Vm -Config $Config -PassThru -Confirm:$false -WhatIf:$false -ErrorAction Stop
+            $vm = & $startVm -Config $Config -PassThru -Confirm:$false -WhatIf:$false -ErrorAction Stop
         }
         catch {
             # Without a VM there is nothing to run: a test that uses Use-Vm fails here.
@@ -115,7 +123,7 @@ function Use-Vm {
             & $ScriptBlock $vm
         }
         finally {
-            PSVmm\Remove-Vm -Vm $vm -Force -Confirm:$false -WhatIf:$false -ErrorAction SilentlyContinue -ErrorVariable removeErrors
+            & $removeVm -Vm $vm -Force -Confirm:$false -WhatIf:$false -ErrorAction SilentlyContinue -ErrorVariable removeErrors
             # The script block may have removed it itself; anything else is worth seeing.
             foreach ($e in $removeErrors) {
                 if ($e.FullyQualifiedErrorId -notlike 'VmNotFound,*') { $PSCmdlet.WriteError($e) }

@@ -77,6 +77,12 @@ Describe 'Should -HaveConsoleLine' {
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
     }
 
+    It 'counts a line the guest is still writing only once it ends or the VM stops' {
+        New-ConsoleSource "booting`nlogin: " | Should -Not -HaveConsoleLine 'login:'
+        New-ConsoleSource "booting`nlogin: `n" | Should -HaveConsoleLine 'login:'
+        New-ConsoleSource "booting`nlogin: " -State Stopped | Should -HaveConsoleLine 'login:'
+    }
+
     It 'does not wait without -Within' {
         $message = Get-ShouldFailure { New-LateConsoleSource 'Run /init' -DelaySeconds 1 | Should -HaveConsoleLine 'Run /init' }
         $message | Should -Match 'but it did not'
@@ -156,6 +162,18 @@ Describe 'Use-Vm without a guest' {
         { Use-Vm $config { $script:ran = $true } } | Should -Throw -ErrorId 'KernelImageNotFound,*'
         $ran | Should -BeFalse
         Get-Vm -Name use-nostart -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'finds Start-Vm when PSVmm is imported with -Prefix' {
+        $kernel = New-FakeKernel (Join-Path $TestDrive 'vmlinux3')
+        $result = Invoke-FreshPwsh @"
+Import-Module '$modulePath' -Prefix Kvm
+`$config = New-KvmVmConfig -Name use-prefix -Kernel '$kernel' -MemoryMB 64
+Remove-Item '$kernel'
+try { Use-KvmVm `$config { 'ran' } } catch { `$_.FullyQualifiedErrorId }
+"@
+        $result.Output | Should -HaveCount 1
+        $result.Output[0] | Should -BeLike 'KernelImageNotFound,*'
     }
 
     It 'does nothing with -WhatIf' {
