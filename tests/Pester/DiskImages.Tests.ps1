@@ -3,11 +3,8 @@
 # resizing with the file system, and the image lock a running VM (or any other process) holds.
 
 BeforeDiscovery {
-    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
-    $skipReason = if (-not (Test-Path -LiteralPath $probePath)) { "the probe guest '$probePath' is not built (make -C tests/guest)" }
-    elseif (-not (Test-Path -LiteralPath '/dev/kvm')) { 'this host has no /dev/kvm' }
-    if ($skipReason) { Write-Warning "Skipping the disk image guest tests: $skipReason." }
-    $skip = [bool]$skipReason
+    . "$PSScriptRoot/TestHelpers.ps1"
+    $skip = [bool](Get-ProbeGuestSkipReason 'disk image')
 }
 
 BeforeAll {

@@ -2,11 +2,8 @@
 # console as a VM does, and against a real guest) and Use-Vm (boots, runs, always removes).
 
 BeforeDiscovery {
-    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
-    $skipReason = if (-not (Test-Path -LiteralPath $probePath)) { "the probe guest '$probePath' is not built (make -C tests/guest)" }
-    elseif (-not (Test-Path -LiteralPath '/dev/kvm')) { 'this host has no /dev/kvm' }
-    if ($skipReason) { Write-Warning "Skipping the Pester helper guest tests: $skipReason." }
-    $skip = [bool]$skipReason
+    . "$PSScriptRoot/TestHelpers.ps1"
+    $skip = [bool](Get-ProbeGuestSkipReason 'Pester helper')
 }
 
 BeforeAll {
@@ -197,7 +194,7 @@ Describe 'Use-Vm and Should -HaveConsoleLine with the probe guest' -Tag 'Guest' 
         $out = Use-Vm $config {
             param($vm)
             $vm | Should -HaveConsoleLine 'probe: idle' -Within 60
-            $vm.State
+            "$($vm.State)"
             'second'
         }
         @($out) | Should -Be @('Running', 'second')
