@@ -196,6 +196,33 @@ Describe 'New-VmDiskImage -FileSystem ext4' {
         $path | Should -Not -Exist
     }
 
+    It 'stops mke2fs and deletes the image on Ctrl+C' {
+        # A stand-in mke2fs that says where it runs and then hangs, found through PSVMM_E2FSPROGS.
+        $tools = Join-Path $TestDrive 'slow-tools'
+        $null = New-Item -ItemType Directory -Path $tools
+        $pidFile = Join-Path $TestDrive 'mke2fs.pid'
+        Set-Content -LiteralPath "$tools/mke2fs" -Value "#!/bin/sh`necho `$`$ > '$pidFile'`nexec sleep 300"
+        & chmod +x "$tools/mke2fs"
+        $path = Join-Path $TestDrive 'stopped.img'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("`$env:PSVMM_E2FSPROGS = '$tools'; Import-Module '$modulePath'; New-VmDiskImage -Path '$path' -SizeBytes 8MB -FileSystem ext4")
+            $null = $ps.BeginInvoke()
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            while (-not ((Test-Path $pidFile) -and (Get-Content $pidFile)) -and $clock.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 100 }
+            $toolPid = [int](Get-Content $pidFile)
+            $path | Should -Exist
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Get-Process -Id $toolPid -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'the tool is killed'
+            $path | Should -Not -Exist
+        }
+        finally {
+            $ps.Dispose()
+            Remove-Item Env:PSVMM_E2FSPROGS -ErrorAction Ignore
+        }
+    }
+
     It 'names the Debian package when mke2fs is not installed' {
         $env:PSVMM_E2FSPROGS = Join-Path $TestDrive 'no-tools'
         try {
