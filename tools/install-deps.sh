@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and tests need (only those missing).
 set -euo pipefail
 need=()
-for p in gcc make binutils qemu-system-x86 lz4 cpio busybox-static e2fsprogs afl++; do
+for p in gcc make binutils qemu-system-x86 lz4 cpio busybox-static e2fsprogs afl++ openssh-server; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 command -v python3 >/dev/null 2>&1 || need+=(python3)

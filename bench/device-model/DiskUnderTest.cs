@@ -15,21 +15,24 @@ using PSVmm.Engine.IoThreads;
 namespace PSVmm.Bench.DeviceModel;
 
 /// <summary>
-/// One virtio-blk-pci disk as the machine builds it (image opened O_DIRECT on io_uring, the
-/// device on its own IoThread, the modern virtio-pci transport), in plain guest memory with an
-/// interrupt sink that only counts. No KVM: notifications enter as an ioeventfd would deliver them.
+/// One virtio-blk-pci disk as the machine builds it (image opened O_DIRECT on io_uring unless
+/// told otherwise, the device on its own IoThread or a shared one, the modern virtio-pci
+/// transport), in plain guest memory with an interrupt sink that only counts. No KVM:
+/// notifications enter as an ioeventfd would deliver them.
 /// </summary>
 internal sealed class DiskUnderTest : IDisposable
 {
-    private readonly IoThread _io;
+    private readonly IoThread? _ownIo;
     private readonly VirtioBlock _block;
 
-    public DiskUnderTest(string image, GuestMemory memory, ushort queueSize, ThrottleLimits? limits = null)
+    /// <param name="ioThread">A shared IoThread (not disposed with the disk); null: the disk's own.</param>
+    public DiskUnderTest(string image, GuestMemory memory, ushort queueSize, ThrottleLimits? limits = null,
+        BlockCacheMode cache = BlockCacheMode.None, IoThread? ioThread = null)
     {
         Memory = memory;
-        _io = new IoThread("bench");
-        var options = new BlockDeviceOptions(image) { Id = "bench", NumQueues = 1, QueueSize = queueSize, CacheMode = BlockCacheMode.None, Throttle = limits ?? ThrottleLimits.None };
-        _block = VirtioBlock.Open(options, _io);
+        _ownIo = ioThread is null ? new IoThread("bench") : null;
+        var options = new BlockDeviceOptions(image) { Id = "bench", NumQueues = 1, QueueSize = queueSize, CacheMode = cache, Throttle = limits ?? ThrottleLimits.None };
+        _block = VirtioBlock.Open(options, ioThread ?? _ownIo!);
         Transport = new VirtioPciTransport("virtio-blk bench", _block, memory, Interrupts);
         Bar = Transport.GetBarRegion(VirtioPciLayout.Bar)!;
     }
@@ -49,7 +52,7 @@ internal sealed class DiskUnderTest : IDisposable
     {
         Transport.Reset();
         _block.Dispose();
-        _io.Dispose();
+        _ownIo?.Dispose();
     }
 }
 

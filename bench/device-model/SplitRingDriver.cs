@@ -6,9 +6,10 @@ using PSVmm.Engine.Virtio.Transport;
 namespace PSVmm.Bench.DeviceModel;
 
 /// <summary>
-/// A guest driver reduced to what the benchmark needs: it negotiates VERSION_1 only (a split
-/// ring, no EVENT_IDX, no indirect tables), sets up queue 0, and keeps <c>depth</c> 4 KiB reads in
-/// flight, each a chain of header, data and status descriptors, completing by polling the used
+/// A guest driver reduced to what the benchmarks and the durability helper need: it negotiates
+/// VERSION_1 and the device features it is given (a split ring, no EVENT_IDX, no indirect
+/// tables), sets up queue 0, and keeps requests in flight in fixed slots, each a chain of header,
+/// data and status descriptors (header and status for a flush), completing by polling the used
 /// ring (virtio 1.2 §2.7, §3.1.1, §4.1.4.3, §5.2.6).
 /// </summary>
 internal sealed class SplitRingDriver
@@ -20,20 +21,26 @@ internal sealed class SplitRingDriver
     private const ulong Statuses = 0x60000;
     private const ulong Buffers = 0x100000;
     private const ushort Next = 1, Write = 2;
+    private const uint TypeIn = 0, TypeOut = 1, TypeFlush = 4;   // VIRTIO_BLK_T_*
+
+    private const ulong WritebackField = 32;                          // struct virtio_blk_config.writeback (§5.2.4)
 
     private readonly DiskUnderTest _disk;
     private readonly IGuestMemory _memory;
     private readonly ushort _size;
     private readonly uint _requestBytes;
+    private readonly uint _deviceFeatures;
     private ushort _availIdx;
     private ushort _usedSeen;
 
-    public SplitRingDriver(DiskUnderTest disk, ushort queueSize, uint requestBytes)
+    /// <param name="deviceFeatures">Device feature bits (0-31) to accept besides VERSION_1, e.g. FLUSH and CONFIG_WCE.</param>
+    public SplitRingDriver(DiskUnderTest disk, ushort queueSize, uint requestBytes, uint deviceFeatures = 0)
     {
         _disk = disk;
         _memory = disk.Memory;
         _size = queueSize;
         _requestBytes = requestBytes;
+        _deviceFeatures = deviceFeatures;
         Initialise();
     }
 
@@ -44,6 +51,8 @@ internal sealed class SplitRingDriver
     {
         WriteStatus(0);
         WriteStatus(VirtioDeviceStatus.Acknowledge | VirtioDeviceStatus.Driver);
+        Common32(VirtioPciCommonConfig.DriverFeatureSelect, 0);
+        Common32(VirtioPciCommonConfig.DriverFeature, _deviceFeatures);
         Common32(VirtioPciCommonConfig.DriverFeatureSelect, 1);
         Common32(VirtioPciCommonConfig.DriverFeature, (uint)(VirtioFeatures.Version1 >> 32));
         WriteStatus(VirtioDeviceStatus.Acknowledge | VirtioDeviceStatus.Driver | VirtioDeviceStatus.FeaturesOk);
@@ -61,18 +70,47 @@ internal sealed class SplitRingDriver
     }
 
     /// <summary>Builds slot <paramref name="slot"/>'s chain for a read of sector <paramref name="sector"/> and makes it available (not yet notified).</summary>
-    public void Submit(int slot, ulong sector)
+    public void Submit(int slot, ulong sector) => Submit(slot, TypeIn, sector);
+
+    /// <summary>A write of <paramref name="data"/> (the request size) from slot <paramref name="slot"/>'s buffer; not yet notified.</summary>
+    public void SubmitWrite(int slot, ulong sector, ReadOnlySpan<byte> data)
+    {
+        _memory.Write(Buffers + (ulong)slot * _requestBytes, data);
+        Submit(slot, TypeOut, sector);
+    }
+
+    /// <summary>A flush from slot <paramref name="slot"/>; not yet notified.</summary>
+    public void SubmitFlush(int slot) => Submit(slot, TypeFlush, 0);
+
+    /// <summary>Turns the device's write cache on or off through the writeback field (needs CONFIG_WCE); returns what the device reports after.</summary>
+    public bool SetWriteback(bool on)
+    {
+        _disk.Bar.Write(VirtioPciLayout.DeviceConfigOffset + WritebackField, [on ? (byte)1 : (byte)0]);
+        Span<byte> value = stackalloc byte[1];
+        _disk.Bar.Read(VirtioPciLayout.DeviceConfigOffset + WritebackField, value);
+        return value[0] != 0;
+    }
+
+    private void Submit(int slot, uint type, ulong sector)
     {
         ushort head = (ushort)(3 * slot);
         ulong header = Headers + (ulong)slot * 16;
         Span<byte> raw = stackalloc byte[16];
         raw.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(raw, 0);             // VIRTIO_BLK_T_IN
+        BinaryPrimitives.WriteUInt32LittleEndian(raw, type);
         BinaryPrimitives.WriteUInt64LittleEndian(raw[8..], sector);
         _memory.Write(header, raw);
         _memory.Write(Statuses + (ulong)slot, [0xFF]);
-        Descriptor(head, header, 16, Next, (ushort)(head + 1));
-        Descriptor((ushort)(head + 1), Buffers + (ulong)slot * _requestBytes, _requestBytes, Next | Write, (ushort)(head + 2));
+        if (type == TypeFlush)
+        {
+            Descriptor(head, header, 16, Next, (ushort)(head + 2));
+        }
+        else
+        {
+            Descriptor(head, header, 16, Next, (ushort)(head + 1));
+            Descriptor((ushort)(head + 1), Buffers + (ulong)slot * _requestBytes, _requestBytes, (ushort)(type == TypeIn ? Next | Write : Next), (ushort)(head + 2));
+        }
+
         Descriptor((ushort)(head + 2), Statuses + (ulong)slot, 1, Write, 0);
         Span<byte> entry = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16LittleEndian(entry, head);

@@ -3,9 +3,11 @@ using PSVmm.Engine.Devices.Block.Backend;
 namespace PSVmm.Tests.TestDoubles;
 
 /// <summary>
-/// Wraps a backend and, for requests a rule matches, fails them with a chosen errno without
-/// reaching the inner backend, or holds them back until <see cref="ReleaseDelayed"/> (to test
-/// out-of-order completion, requests in flight at reset, and so on). Everything else passes
+/// Wraps a backend and, for requests a rule matches, fails them with a chosen errno or reports a
+/// short transfer (fewer bytes than asked, which breaks the backend contract the way a buggy or
+/// hostile backend would) without reaching the inner backend, or holds them back until
+/// <see cref="ReleaseDelayed"/> (to test out-of-order completion, requests in flight at reset,
+/// and so on). Everything else passes
 /// through. Completions of both kinds arrive through the inner backend's eventfd: an injected
 /// one rings it, and <see cref="DrainCompletions"/> drains both. Owns the inner backend.
 /// </summary>
@@ -64,12 +66,19 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
     public FaultInjectingBlockBackend FailWhen(Func<BlockIoRequest, bool> match, int errno, int times = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(errno);
-        lock (_lock)
-        {
-            _rules.Add(new Rule(match, errno, times));
-        }
+        return AddRule(new Rule(match, _ => -errno, times));
+    }
 
-        return this;
+    /// <summary>
+    /// The next <paramref name="times"/> matching requests complete as successful but short: they
+    /// report <paramref name="fraction"/> of their length moved (at least 0, less than all) and
+    /// move nothing, so a read's buffer keeps what it held before.
+    /// </summary>
+    public FaultInjectingBlockBackend ShortenWhen(Func<BlockIoRequest, bool> match, double fraction = 0.5, int times = int.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fraction);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(fraction, 1);
+        return AddRule(new Rule(match, r => (long)(r.Length * fraction), times));
     }
 
     public FaultInjectingBlockBackend FailNext(BlockIoKind kind, int errno, int times = 1) =>
@@ -78,12 +87,7 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
     /// <summary>The next <paramref name="times"/> matching requests are held until <see cref="ReleaseDelayed"/>.</summary>
     public FaultInjectingBlockBackend DelayWhen(Func<BlockIoRequest, bool> match, int times = int.MaxValue)
     {
-        lock (_lock)
-        {
-            _rules.Add(new Rule(match, 0, times));
-        }
-
-        return this;
+        return AddRule(new Rule(match, null, times));
     }
 
     /// <summary>Sends held requests on to the inner backend (newest first when <paramref name="reverse"/>, to reorder completions).</summary>
@@ -129,9 +133,9 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
             if (rule is not null)
             {
                 rule.Remaining--;
-                if (rule.Errno != 0)
+                if (rule.Result is { } result)
                 {
-                    _injected.Enqueue(new BlockCompletion(request.UserData, request.Kind, -rule.Errno));
+                    _injected.Enqueue(new BlockCompletion(request.UserData, request.Kind, result(request)));
                     RingInnerEventFd();
                     return;
                 }
@@ -184,11 +188,22 @@ public sealed class FaultInjectingBlockBackend : IBlockBackend
         Tmds.Linux.LibC.write(_inner.CompletionEventFd, &one, sizeof(ulong));
     }
 
-    private sealed class Rule(Func<BlockIoRequest, bool> match, int errno, int times)
+    private FaultInjectingBlockBackend AddRule(Rule rule)
+    {
+        lock (_lock)
+        {
+            _rules.Add(rule);
+        }
+
+        return this;
+    }
+
+    /// <summary>A matching request completes with <see cref="Result"/> (null: it is held back).</summary>
+    private sealed class Rule(Func<BlockIoRequest, bool> match, Func<BlockIoRequest, long>? result, int times)
     {
         public Func<BlockIoRequest, bool> Match { get; } = match;
 
-        public int Errno { get; } = errno;
+        public Func<BlockIoRequest, long>? Result { get; } = result;
 
         public int Remaining { get; set; } = times;
     }

@@ -22,6 +22,18 @@ public sealed unsafe class MemoryBlockBackend : IBlockBackend
         LogicalBlockSize = logicalBlockSize;
     }
 
+    /// <summary>A disk of <paramref name="size"/> bytes whose every byte depends on its offset, so misplaced data shows.</summary>
+    public static MemoryBlockBackend Patterned(int size)
+    {
+        var disk = new MemoryBlockBackend(size);
+        for (int i = 0; i < size; i++)
+        {
+            disk._data[i] = (byte)(i * 13 + (i >> 9));
+        }
+
+        return disk;
+    }
+
     /// <summary>The disk's contents, for tests to fill and inspect.</summary>
     public Span<byte> Data => _data;
 

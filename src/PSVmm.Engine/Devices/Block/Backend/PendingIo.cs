@@ -139,16 +139,6 @@ internal sealed unsafe class PendingIo
         }
     }
 
-    /// <summary>A read hit end of file: what is left of the request reads as zeroes.</summary>
-    public void ZeroRemainder()
-    {
-        for (int i = _iovStart; i < _iovCount; i++)
-            NativeMemory.Clear(_iov[i].iov_base, (nuint)(ulong)_iov[i].iov_len);
-
-        Done = Request.Length;
-        _iovStart = _iovCount;
-    }
-
     /// <summary>After a successful bounced read: copies the bounce buffer into the caller's segments.</summary>
     public void CompleteBouncedRead()
     {

@@ -53,18 +53,14 @@ public sealed unsafe partial class RawFileBackend
 
         if (result == 0)
         {
-            if (io.Request.Kind == BlockIoKind.Write)
-            {
-                Finish(io, -Errno.EIO); // a write that moves nothing would loop forever
-                return;
-            }
+            // A write that moves nothing would loop forever. A read meets end of file only when the
+            // image shrank under the disk (requests are checked against its size at open): the
+            // guest's data there is gone, and zeroes would hide that.
+            Finish(io, io.Request.Kind == BlockIoKind.Write ? -Errno.EIO : -Errno.ENODATA);
+            return;
+        }
 
-            io.ZeroRemainder();
-        }
-        else
-        {
-            io.Advance(result);
-        }
+        io.Advance(result);
 
         if (io.Done < io.Request.Length)
         {

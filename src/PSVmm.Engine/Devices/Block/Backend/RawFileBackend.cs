@@ -12,7 +12,7 @@ namespace PSVmm.Engine.Devices.Block.Backend;
 /// ZERO_RANGE (PUNCH_HOLE|KEEP_SIZE when the request asks to unmap, which the device lets it do only
 /// when it offered write_zeroes_may_unmap), falling back to
 /// writing zeroes where fallocate is unsupported. Short transfers are continued until the request
-/// is done; a read that meets end of file reads zeroes for the rest.
+/// is done; a read that meets end of file (the image was truncated while open) fails with ENODATA.
 /// </summary>
 public sealed unsafe partial class RawFileBackend : IBlockBackend, IIoCompletionSink
 {

@@ -37,8 +37,8 @@ public sealed partial class BlockDeviceEngine
         if (!_inFlight.TryGetValue(completion.UserData, out var inFlight))
             return;
 
-        if (!completion.Succeeded && inFlight.Errno == 0)
-            inFlight.Errno = completion.Errno;
+        if (inFlight.Errno == 0)
+            inFlight.Errno = FailureOf(inFlight, completion);
 
         if (--inFlight.Pending > 0)
             return;
@@ -63,7 +63,7 @@ public sealed partial class BlockDeviceEngine
 
         byte status = inFlight.Errno == 0 ? VirtioBlkStatus.Ok : VirtioBlkStatus.IoError;
         if (status != VirtioBlkStatus.Ok)
-            _log($"disk {Id}: {inFlight.Request.Type} at sector {inFlight.Request.Sector} failed: {Errno.Describe(inFlight.Errno)}");
+            _log($"disk {Id}: {inFlight.Request.Type} at sector {inFlight.Request.Sector} failed: {HostIoErrors.Describe(inFlight.Errno)}");
 
         uint written = status == VirtioBlkStatus.Ok && inFlight.Request.Type == VirtioBlkRequestType.In
             ? (uint)inFlight.Request.DataLength
@@ -78,6 +78,21 @@ public sealed partial class BlockDeviceEngine
             // Caught here, not by the caller: the backend's drain must go on to the other completions.
             Fail(session!, $"queue {inFlight.Queue}: {Describe(e)}");
         }
+    }
+
+    /// <summary>
+    /// The errno a completion fails its request with, 0 when it succeeded. A read or write that
+    /// moved fewer bytes than the request holds counts as EIO: the backend contract is to continue
+    /// short transfers, so a short success means the rest of the guest's buffer holds stale bytes
+    /// (QEMU likewise fails a short write and never reports a partial read as complete).
+    /// </summary>
+    private static int FailureOf(InFlightRequest inFlight, BlockCompletion completion)
+    {
+        if (!completion.Succeeded)
+            return completion.Errno;
+
+        bool transfer = completion.Kind is BlockIoKind.Read or BlockIoKind.Write;
+        return transfer && completion.Result != (long)inFlight.Request.DataLength ? Errno.EIO : 0;
     }
 
     /// <summary>

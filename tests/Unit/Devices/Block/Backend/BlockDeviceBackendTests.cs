@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PSVmm.Engine.Devices.Block.Backend;
 using PSVmm.Engine.Devices.Block.Backend.Engines;
 using Xunit;
@@ -65,57 +64,5 @@ public sealed class BlockDeviceBackendTests(ITestOutputHelper output)
         using var first = RawFileBackend.Open(new BlockBackendOptions(loop.Path));
         var ex = Assert.Throws<BlockImageLockedException>(() => RawFileBackend.Open(new BlockBackendOptions(loop.Path)));
         Assert.Contains(loop.Path, ex.Message);
-    }
-
-    private sealed class LoopDevice : IDisposable
-    {
-        private bool _detached;
-
-        private LoopDevice(string path) => Path = path;
-
-        public string Path { get; }
-
-        public static LoopDevice? TryAttach(string file, ITestOutputHelper output)
-        {
-            var (code, stdout, stderr) = Run("losetup", "-f", "--show", file);
-            if (code != 0 || !stdout.StartsWith("/dev/loop", StringComparison.Ordinal))
-            {
-                output.WriteLine($"losetup could not attach a loop device ({code}: {stderr.Trim()})");
-                return null;
-            }
-
-            return new LoopDevice(stdout.Trim());
-        }
-
-        public void Dispose()
-        {
-            if (!_detached)
-            {
-                _detached = true;
-                Run("losetup", "-d", Path);
-            }
-        }
-
-        private static (int Code, string Stdout, string Stderr) Run(string program, params string[] args)
-        {
-            try
-            {
-                var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var arg in args)
-                {
-                    info.ArgumentList.Add(arg);
-                }
-
-                using var process = Process.Start(info)!;
-                string stdout = process.StandardOutput.ReadToEnd();
-                string stderr = process.StandardError.ReadToEnd();
-                process.WaitForExit();
-                return (process.ExitCode, stdout, stderr);
-            }
-            catch (System.ComponentModel.Win32Exception ex)
-            {
-                return (-1, "", ex.Message);
-            }
-        }
     }
 }

@@ -13,16 +13,7 @@ public sealed class BlockEngineBehaviourTests
 {
     private const int DiskSize = 1 << 20;
 
-    private static MemoryBlockBackend Disk()
-    {
-        var disk = new MemoryBlockBackend(DiskSize);
-        for (int i = 0; i < DiskSize; i++)
-        {
-            disk.Data[i] = (byte)(i * 13 + (i >> 9));
-        }
-
-        return disk;
-    }
+    private static MemoryBlockBackend Disk() => MemoryBlockBackend.Patterned(DiskSize);
 
     [Fact]
     public void Backend_errors_become_IOERR_and_the_device_keeps_working()
