@@ -31,8 +31,14 @@
         'Get-VmBlockStatistic'
         'Get-VmVcpu'
         'Get-VmEvent'
+        'New-VmDiskImage'
+        'Resize-VmDiskImage'
     )
-    FunctionsToExport    = @()
+    NestedModules        = @('PSVmm.Pester.psm1')
+    FunctionsToExport    = @(
+        'Use-Vm'
+        'Register-VmShouldOperator'
+    )
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{

@@ -14,7 +14,7 @@ New-Item -ItemType Directory -Force $work | Out-Null
 
 Write-Host "`n== 1. Probe guest driving a virtio-blk-pci disk (1 MiB image, 2 queues)" -ForegroundColor Cyan
 $img = Join-Path $work probe-disk.img
-[IO.File]::WriteAllBytes($img, [byte[]]::new(1MB))
+$null = New-VmDiskImage -Path $img -SizeBytes 1MB -Force
 $probe = New-VmConfig -Name demo-probe -Kernel "$root/out/guest/probe.elf" -MemoryMB 64 `
         -KernelArgs 'blk blk.queues=2 blk.ring=both blk.seed=7 ecam=0xE0000000 idle' |
     Add-VirtioBlkPci -Path $img -Serial DEMO0001 -NumQueues 2 |
@@ -38,8 +38,7 @@ Write-Host "`n== 2. Small Linux kernel (virtio built in) with an ext4 root on vi
 $kitDir = & "$root/tests/linux-kit/build-small-kernel.sh"
 $kernel = (Get-Content "$kitDir/small-kernel.env" | ConvertFrom-StringData).SMALL_VMLINUX
 $rootImg = Join-Path $work root.img
-Remove-Item $rootImg -ErrorAction SilentlyContinue
-& truncate -s 64M $rootImg; & mkfs.ext4 -q -F $rootImg
+$null = New-VmDiskImage -Path $rootImg -SizeBytes 64MB -FileSystem ext4 -Label psvmm-root -Force
 $linux = New-VmConfig -Name demo-linux -Kernel $kernel -MemoryMB 256 -KernelArgs 'console=ttyS0 root=/dev/vda rw' |
     Add-VirtioBlkPci -Path $rootImg -Serial ROOT0001 | Start-Vm -PassThru
 Write-Host "kernel command line: $($linux.EffectiveKernelArgs)"

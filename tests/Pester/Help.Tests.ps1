@@ -2,7 +2,7 @@
 
 BeforeDiscovery {
     . "$PSScriptRoot/TestHelpers.ps1"
-    $cmdletCases = $PSVmmCmdlets | ForEach-Object { @{ Name = $_ } }
+    $commandCases = $PSVmmCmdlets + $PSVmmFunctions | ForEach-Object { @{ Name = $_ } }
 }
 
 BeforeAll {
@@ -14,7 +14,7 @@ BeforeAll {
 }
 
 Describe 'The MAML file' {
-    It 'is well-formed and has one command per cmdlet' {
+    It 'is well-formed and has one command per cmdlet and function' {
         $mamlPath | Should -Exist
         [xml]$xml = Get-Content -Raw -LiteralPath $mamlPath
         $ns = [System.Xml.XmlNamespaceManager]::new($xml.NameTable)
@@ -22,7 +22,7 @@ Describe 'The MAML file' {
         $ns.AddNamespace('maml', 'http://schemas.microsoft.com/maml/2004/10')
         $ns.AddNamespace('dev', 'http://schemas.microsoft.com/maml/dev/2004/10')
         $names = @($xml.SelectNodes('//command:command/command:details/command:name', $ns) | ForEach-Object InnerText | Sort-Object)
-        $names | Should -Be @($PSVmmCmdlets | Sort-Object)
+        $names | Should -Be @($PSVmmCmdlets + $PSVmmFunctions | Sort-Object)
         foreach ($command in $xml.SelectNodes('//command:command', $ns)) {
             foreach ($path in 'command:details/maml:description/maml:para', 'maml:description/maml:para', 'command:syntax/command:syntaxItem',
                 'command:parameters', 'command:inputTypes/command:inputType', 'command:returnValues/command:returnValue',
@@ -33,7 +33,7 @@ Describe 'The MAML file' {
     }
 }
 
-Describe 'Help for <Name> matches the cmdlet' -ForEach $cmdletCases {
+Describe 'Help for <Name> matches the command' -ForEach $commandCases {
     BeforeAll {
         $command = Get-Command $Name -Module PSVmm
         $help = Get-Help $Name -Full

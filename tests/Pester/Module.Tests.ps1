@@ -3,6 +3,9 @@
 BeforeDiscovery {
     . "$PSScriptRoot/TestHelpers.ps1"
     $cmdletCases = $PSVmmCmdlets | ForEach-Object { @{ Name = $_ } }
+    $commandCases = $PSVmmCmdlets + $PSVmmFunctions | ForEach-Object { @{ Name = $_ } }
+    # Cmdlets that act on no VM: no -Name, no -Vm.
+    $NoVmCmdlets = 'New-VmConfig', 'New-VmDiskImage', 'Resize-VmDiskImage'
 }
 
 BeforeAll {
@@ -23,13 +26,13 @@ Import-Module '$modulePath'
 "@
         $result.Error | Should -BeNullOrEmpty
         $result.ExitCode | Should -Be 0
-        $result.Output[-1] | Should -Be (($PSVmmCmdlets | Sort-Object) -join ',')
+        $result.Output[-1] | Should -Be (($PSVmmCmdlets + $PSVmmFunctions | Sort-Object) -join ',')
     }
 
-    It 'exports exactly the PSVmm cmdlets and nothing else' {
+    It 'exports exactly the PSVmm cmdlets and Pester helper functions and nothing else' {
         $module = Get-Module PSVmm
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($PSVmmCmdlets | Sort-Object)
-        $module.ExportedFunctions.Count | Should -Be 0
+        @($module.ExportedFunctions.Keys | Sort-Object) | Should -Be @($PSVmmFunctions | Sort-Object)
         $module.ExportedAliases.Count | Should -Be 0
         $module.ExportedVariables.Count | Should -Be 0
     }
@@ -44,6 +47,7 @@ Import-Module '$modulePath'
         $manifest.FormatsToProcess | Should -Contain 'PSVmm.Format.ps1xml'
         $manifest.CmdletsToExport | Should -Not -Contain '*'
         @($manifest.CmdletsToExport | Sort-Object) | Should -Be @($PSVmmCmdlets | Sort-Object)
+        @($manifest.FunctionsToExport | Sort-Object) | Should -Be @($PSVmmFunctions | Sort-Object)
         { Test-ModuleManifest -Path $modulePath -ErrorAction Stop } | Should -Not -Throw
     }
 
@@ -69,7 +73,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
         $command.OutputType | Should -Not -BeNullOrEmpty
     }
 
-    It 'takes -Name with the VMName alias and name completion' -Skip:($Name -eq 'New-VmConfig') {
+    It 'takes -Name with the VMName alias and name completion' -Skip:($Name -in $NoVmCmdlets) {
         $param = $command.Parameters['Name']
         $param | Should -Not -BeNullOrEmpty
         $param.Aliases | Should -Contain 'VMName'
@@ -77,7 +81,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
         $param.Attributes.Where({ $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count | Should -Be 1
     }
 
-    It 'takes VM objects from the pipeline with -Vm' -Skip:($Name -in 'New-VmConfig', 'Get-Vm') {
+    It 'takes VM objects from the pipeline with -Vm' -Skip:($Name -in $NoVmCmdlets + 'Get-Vm') {
         $param = $command.Parameters['Vm']
         $param.ParameterType | Should -Be ([PSVmm.Engine.Machine.VirtualMachine[]])
         $param.Attributes.Where({ $_ -is [Parameter] -and $_.ValueFromPipeline }).Count | Should -BeGreaterThan 0
@@ -87,6 +91,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
 Describe 'Changes go through ShouldProcess' {
     It '<Name> supports -WhatIf and -Confirm' -ForEach @(
         @{ Name = 'Start-Vm' }, @{ Name = 'Stop-Vm' }, @{ Name = 'Remove-Vm' }, @{ Name = 'Send-VmConsole' }, @{ Name = 'Add-VirtioBlkPci' }, @{ Name = 'Set-VirtioBlkPci' }
+        @{ Name = 'New-VmDiskImage' }, @{ Name = 'Resize-VmDiskImage' }, @{ Name = 'Use-Vm' }
     ) {
         $command = Get-Command $Name -Module PSVmm
         $command.Parameters.Keys | Should -Contain 'WhatIf'
@@ -108,7 +113,7 @@ Describe 'Changes go through ShouldProcess' {
     }
 }
 
-Describe 'Help for <Name>' -ForEach $cmdletCases {
+Describe 'Help for <Name>' -ForEach $commandCases {
     BeforeAll {
         $help = Get-Help $Name -Full
         $command = Get-Command $Name -Module PSVmm

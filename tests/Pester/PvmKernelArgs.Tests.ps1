@@ -7,18 +7,15 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module $env:PSVMM_MODULE -Force
     $script:kit = Get-Content /var/cache/psvmm/linux-kit/kit.env -ErrorAction SilentlyContinue | ConvertFrom-StringData
-    # Boots the stock kernel until it has printed its command line, then turns it off.
+    # Boots the stock kernel until it has printed its command line, then removes it.
     function script:Get-KernelCommandLine([string] $Name, [hashtable] $Options) {
-        $vm = New-VmConfig -Name $Name -Kernel $kit.KIT_VMLINUX -MemoryMB 128 -KernelArgs 'console=ttyS0 psvmm.mark=1' @Options |
-            Start-Vm -PassThru
-        try {
-            Wait-Vm -Vm $vm -For ConsolePattern -Pattern 'Command line: .*\n' -TimeoutSec 120
+        New-VmConfig -Name $Name -Kernel $kit.KIT_VMLINUX -MemoryMB 128 -KernelArgs 'console=ttyS0 psvmm.mark=1' @Options | Use-Vm {
+            param($vm)
+            $vm | Should -HaveConsoleLine 'Command line: ' -Within 120
             [pscustomobject]@{
                 Effective = $vm.EffectiveKernelArgs
                 Kernel    = ((Get-VmConsole -Vm $vm) -match 'Command line: ' | Select-Object -First 1) -replace '^.*Command line: ', ''
             }
-        } finally {
-            Remove-Vm -Vm $vm -Force
         }
     }
 }

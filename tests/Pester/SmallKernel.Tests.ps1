@@ -14,10 +14,7 @@ BeforeAll {
     $script:kernel = (Get-Content "$kitDir/small-kernel.env" | ConvertFrom-StringData).SMALL_VMLINUX
 
     function script:New-Ext4Image([string] $Path, [int] $MiB = 64) {
-        [IO.File]::WriteAllBytes($Path, [byte[]]::new(0))
-        & truncate -s "${MiB}M" $Path
-        & mkfs.ext4 -q -F -L psvmm-root $Path
-        if ($LASTEXITCODE -ne 0) { throw "mkfs.ext4 failed" }
+        $null = New-VmDiskImage -Path $Path -SizeBytes ($MiB * 1MB) -FileSystem ext4 -Label psvmm-root -Force -ErrorAction Stop
     }
     function script:Get-Superblock([string] $Path) {
         $lines = & dumpe2fs -h $Path 2>$null

@@ -27,6 +27,15 @@ function Invoke-FreshPwsh([string] $Script) {
     finally { Remove-Item -LiteralPath $errFile.FullName -ErrorAction SilentlyContinue }
 }
 
+# Why the tests that boot the probe guest cannot run here (written as a warning), or $null.
+function Get-ProbeGuestSkipReason([string] $What) {
+    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
+    $reason = if (-not (Test-Path -LiteralPath $probePath)) { "the probe guest '$probePath' is not built (make -C tests/guest)" }
+    elseif (-not (Test-Path -LiteralPath '/dev/kvm')) { 'this host has no /dev/kvm' }
+    if ($reason) { Write-Warning "Skipping the $What guest tests: $reason." }
+    $reason
+}
+
 # A file that passes the kernel header check: ELF magic, or a bzImage "HdrS" at 0x202.
 function New-FakeKernel([string] $Path, [ValidateSet('Elf', 'BzImage', 'Junk')] [string] $Kind = 'Elf') {
     $bytes = [byte[]]::new(0x400)
@@ -43,5 +52,7 @@ function New-FakeKernel([string] $Path, [ValidateSet('Elf', 'BzImage', 'Junk')] 
 $PSVmmCmdlets = @(
     'Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
     'Add-VirtioBlkPci', 'Set-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
-    'Get-VmEvent', 'Get-VirtioBlkPci', 'Remove-VirtioBlkPci', 'Set-Vm'
+    'Get-VmEvent', 'Get-VirtioBlkPci', 'Remove-VirtioBlkPci', 'Set-Vm', 'New-VmDiskImage', 'Resize-VmDiskImage'
 )
+# The functions the manifest must export (module/PSVmm.Pester.psm1), no more, no less.
+$PSVmmFunctions = @('Use-Vm', 'Register-VmShouldOperator')
