@@ -22,8 +22,8 @@ mutate_args() {
 test_filter() {
   case $1 in
     queues) echo "FullyQualifiedName~PSVmm.Tests.Virtio.Queues" ;;
-    blk)    echo "FullyQualifiedName~PSVmm.Tests.Devices.Block.Device" ;;
-    msix)   echo "FullyQualifiedName~PSVmm.Tests.Pci.Msix|FullyQualifiedName~PSVmm.Tests.Virtio.Transport|FullyQualifiedName~PSVmm.Tests.Machine.MsixRouteTracker" ;;
+    blk)    echo "FullyQualifiedName~PSVmm.Tests.Devices.Block.Device.BlockRequest|FullyQualifiedName~PSVmm.Tests.Devices.Block.Device.VirtioBlockPci" ;;
+    msix)   echo "FullyQualifiedName~PSVmm.Tests.Pci.Msix|FullyQualifiedName~PSVmm.Tests.Virtio.Transport.InterruptTests|FullyQualifiedName~PSVmm.Tests.Machine.MsixRouteTracker" ;;
   esac
 }
 
