@@ -179,6 +179,17 @@ public class PackedVirtqueueTests
     }
 
     [Fact]
+    public void SnapshotShowsWhetherTheDeviceAsksForKicks()
+    {
+        var (_, queue, _) = Packed();
+        Assert.True(queue.Snapshot().GuestNotificationsEnabled);
+        queue.DisableGuestNotifications();
+        Assert.False(queue.Snapshot().GuestNotificationsEnabled);
+        queue.EnableGuestNotifications();
+        Assert.True(queue.Snapshot().GuestNotificationsEnabled);
+    }
+
+    [Fact]
     public void SnapshotReportsPackedPositionsAndWrapCounters()
     {
         var (_, queue, driver) = Packed(size: 4);

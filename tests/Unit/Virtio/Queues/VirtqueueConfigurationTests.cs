@@ -239,6 +239,25 @@ public class VirtqueueConfigurationTests
     }
 
     [Fact]
+    public void AreaAddressesFollowEnableAndReset()
+    {
+        var (_, queue, _) = Split();
+        Assert.Equal((DescArea, DriverArea, DeviceArea),
+            (queue.DescriptorAreaAddress, queue.DriverAreaAddress, queue.DeviceAreaAddress));
+
+        queue.Reset();
+        Assert.Equal((0ul, 0ul, 0ul), (queue.DescriptorAreaAddress, queue.DriverAreaAddress, queue.DeviceAreaAddress));
+    }
+
+    [Fact]
+    public void DisabledQueueSnapshotStartsAtZeroWithWrapCountersSet()
+    {
+        // §2.8.1: both wrap counters start at 1; a disabled queue reports the state a new ring starts in.
+        var s = new Virtqueue(0, 8, VirtqTestMemory.Flat(RamSize)).Snapshot();
+        Assert.Equal((0, true, 0, true, 0), ((int)s.NextAvail, s.AvailWrapCounter, (int)s.UsedIdx, s.UsedWrapCounter, (int)s.LastAvailIdx));
+    }
+
+    [Fact]
     public void ReEnableAfterResetStartsAtIndexZero()
     {
         var (memory, queue, driver) = Split();
