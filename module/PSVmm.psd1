@@ -28,6 +28,8 @@
         'Get-VmBlockStatistic'
         'Get-VmVcpu'
         'Get-VmEvent'
+        'ConvertFrom-QemuCommandLine'
+        'ConvertTo-QemuCommandLine'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -43,5 +43,5 @@ function New-FakeKernel([string] $Path, [ValidateSet('Elf', 'BzImage', 'Junk')] 
 $PSVmmCmdlets = @(
     'Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
     'Add-VirtioBlkPci', 'Set-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
-    'Get-VmEvent'
+    'Get-VmEvent', 'ConvertFrom-QemuCommandLine', 'ConvertTo-QemuCommandLine'
 )

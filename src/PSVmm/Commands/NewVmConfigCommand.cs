@@ -8,31 +8,35 @@ namespace PSVmm.Commands;
 /// <summary>
 /// New-VmConfig: describes a VM (name, memory, CPUs, kernel, initrd, arguments) and checks it.
 /// Every parameter also binds by property name, so a VmConfig piped in is copied with changes.
+/// -QemuArgs reads the machine from a QEMU or StratoVirt command line instead.
 /// </summary>
-[Cmdlet(VerbsCommon.New, "VmConfig")]
+[Cmdlet(VerbsCommon.New, "VmConfig", DefaultParameterSetName = ParametersSet)]
 [OutputType(typeof(VmConfig))]
 public sealed class NewVmConfigCommand : PSCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    private const string ParametersSet = "Parameters";
+    private const string QemuArgsSet = "QemuArgs";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ParametersSet)]
     [Alias("VMName")]
     public string Name { get; set; } = "";
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ParametersSet)]
     public int MemoryMB { get; set; } = new VmConfig().MemoryMB;
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ParametersSet)]
     [Alias("ProcessorCount")]
     public int CpuCount { get; set; } = new VmConfig().CpuCount;
 
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParametersSet)]
     [Alias("KernelPath")]
     public string Kernel { get; set; } = "";
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ParametersSet)]
     [Alias("InitrdPath")]
     public string? Initrd { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ParametersSet)]
     [Alias("Append")]
     public string KernelArgs { get; set; } = "";
 
@@ -46,20 +50,14 @@ public sealed class NewVmConfigCommand : PSCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ConsoleLogPath { get; set; }
 
+    /// <summary>A QEMU or StratoVirt command line: one string (split as a shell would) or the arguments as an array.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = QemuArgsSet)]
+    [AllowEmptyString]
+    public string[] QemuArgs { get; set; } = [];
+
     protected override void ProcessRecord()
     {
-        var config = new VmConfig
-        {
-            Name = Name,
-            MemoryMB = MemoryMB,
-            CpuCount = CpuCount,
-            KernelPath = ResolveFilePath(Kernel, "KernelImageNotFound"),
-            InitrdPath = Initrd is null ? null : ResolveFilePath(Initrd, "InitrdNotFound"),
-            KernelArgs = KernelArgs ?? "",
-            CpuProfile = CpuProfile,
-            PvmKernelArgs = !NoPvmKernelArgs,
-            ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound"),
-        };
+        var config = ParameterSetName == QemuArgsSet ? FromQemuArgs() : FromParameters();
         try
         {
             VmConfigValidator.Validate(config);
@@ -72,30 +70,27 @@ public sealed class NewVmConfigCommand : PSCmdlet
         WriteObject(config);
     }
 
-    /// <summary>A PowerShell path (relative, ~, PSDrive) as a file-system path; the file need not exist yet.</summary>
-    private string ResolveFilePath(string path, string errorId)
+    private VmConfig FromQemuArgs()
     {
-        if (string.IsNullOrWhiteSpace(path))
-            return path;
-        string resolved;
-        ProviderInfo provider;
-        try
-        {
-            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
-        }
-        catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException
-                                      or NotSupportedException or ArgumentException or IOException)
-        {
-            ThrowTerminatingError(VmErrors.Create(errorId, ErrorCategory.ObjectNotFound,
-                $"The path '{path}' cannot be resolved: {e.Message}", path, e));
-            throw; // not reached
-        }
-        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
-        {
-            ThrowTerminatingError(VmErrors.Create(errorId, ErrorCategory.InvalidArgument,
-                $"'{path}' is a {provider.Name} path. Give a file-system path.", path));
-        }
-
-        return resolved;
+        var config = QemuCommandLineImport.Read(this, QemuArgs);
+        config.CpuProfile = CpuProfile;
+        config.PvmKernelArgs = !NoPvmKernelArgs;
+        config.ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound");
+        return config;
     }
+
+    private VmConfig FromParameters() => new()
+        {
+            Name = Name,
+            MemoryMB = MemoryMB,
+            CpuCount = CpuCount,
+            KernelPath = ResolveFilePath(Kernel, "KernelImageNotFound"),
+            InitrdPath = Initrd is null ? null : ResolveFilePath(Initrd, "InitrdNotFound"),
+            KernelArgs = KernelArgs ?? "",
+            CpuProfile = CpuProfile,
+            PvmKernelArgs = !NoPvmKernelArgs,
+            ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound"),
+        };
+
+    private string ResolveFilePath(string path, string errorId) => FileSystemPaths.Resolve(this, path, errorId);
 }
