@@ -69,7 +69,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
         $command.OutputType | Should -Not -BeNullOrEmpty
     }
 
-    It 'takes -Name with the VMName alias and name completion' -Skip:($Name -eq 'New-VmConfig') {
+    It 'takes -Name with the VMName alias and name completion' -Skip:($Name -in 'New-VmConfig', 'ConvertFrom-QemuCommandLine', 'ConvertTo-QemuCommandLine') {
         $param = $command.Parameters['Name']
         $param | Should -Not -BeNullOrEmpty
         $param.Aliases | Should -Contain 'VMName'
@@ -77,7 +77,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
         $param.Attributes.Where({ $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count | Should -Be 1
     }
 
-    It 'takes VM objects from the pipeline with -Vm' -Skip:($Name -in 'New-VmConfig', 'Get-Vm') {
+    It 'takes VM objects from the pipeline with -Vm' -Skip:($Name -in 'New-VmConfig', 'Get-Vm', 'ConvertFrom-QemuCommandLine', 'ConvertTo-QemuCommandLine') {
         $param = $command.Parameters['Vm']
         $param.ParameterType | Should -Be ([PSVmm.Engine.Machine.VirtualMachine[]])
         $param.Attributes.Where({ $_ -is [Parameter] -and $_.ValueFromPipeline }).Count | Should -BeGreaterThan 0

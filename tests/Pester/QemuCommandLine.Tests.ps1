@@ -343,9 +343,10 @@ Describe 'ConvertTo-QemuCommandLine' {
             Add-VirtioBlkPci -Path $imgB -Id data -ReadOnly -Cache None -IoThread io7 -NoDiscard -WriteZeroes Off -PciAddress 3.1 -Transitional -MaximumReadBytesPerSecond 1048576
     }
 
-    It 'returns the arguments as one array, a runnable KVM machine' {
-        $a = ConvertTo-QemuCommandLine $config
-        , $a | Should -BeOfType ([string[]])
+    It 'writes the arguments one string each, a runnable KVM machine' {
+        $a = @(ConvertTo-QemuCommandLine $config)
+        $a | Should -BeOfType ([string])
+        $a.Count | Should -BeGreaterThan 20
         $a | Should -Contain '-enable-kvm'
         $a | Should -Contain '-nodefaults'
         $a[$a.IndexOf('-serial') + 1] | Should -Be 'stdio'

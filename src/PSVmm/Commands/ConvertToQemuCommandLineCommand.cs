@@ -7,11 +7,11 @@ namespace PSVmm.Commands;
 
 /// <summary>
 /// ConvertTo-QemuCommandLine: the qemu-system-x86_64 arguments that run a VmConfig's machine
-/// under QEMU with KVM (an array, for <c>&amp; qemu-system-x86_64 @args</c>), or with -AsString one
-/// shell-quoted line that starts with the program.
+/// under QEMU with KVM, one string per argument (<c>$a = ConvertTo-QemuCommandLine $cfg; &amp; qemu-system-x86_64 @a</c>),
+/// or with -AsString one shell-quoted line per configuration that starts with the program.
 /// </summary>
 [Cmdlet(VerbsData.ConvertTo, "QemuCommandLine")]
-[OutputType(typeof(string), typeof(string[]))]
+[OutputType(typeof(string))]
 public sealed class ConvertToQemuCommandLineCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -53,7 +53,7 @@ public sealed class ConvertToQemuCommandLineCommand : PSCmdlet
             if (AsString)
                 WriteObject(ShellWords.Join([QemuPath, .. args]));
             else
-                WriteObject(args.ToArray(), enumerateCollection: false);
+                WriteObject(args, enumerateCollection: true);
         }
     }
 }
