@@ -80,17 +80,17 @@ public sealed class NewVmConfigCommand : PSCmdlet
     }
 
     private VmConfig FromParameters() => new()
-        {
-            Name = Name,
-            MemoryMB = MemoryMB,
-            CpuCount = CpuCount,
-            KernelPath = ResolveFilePath(Kernel, "KernelImageNotFound"),
-            InitrdPath = Initrd is null ? null : ResolveFilePath(Initrd, "InitrdNotFound"),
-            KernelArgs = KernelArgs ?? "",
-            CpuProfile = CpuProfile,
-            PvmKernelArgs = !NoPvmKernelArgs,
-            ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound"),
-        };
+    {
+        Name = Name,
+        MemoryMB = MemoryMB,
+        CpuCount = CpuCount,
+        KernelPath = ResolveFilePath(Kernel, "KernelImageNotFound"),
+        InitrdPath = Initrd is null ? null : ResolveFilePath(Initrd, "InitrdNotFound"),
+        KernelArgs = KernelArgs ?? "",
+        CpuProfile = CpuProfile,
+        PvmKernelArgs = !NoPvmKernelArgs,
+        ConsoleLogPath = ConsoleLogPath is null ? null : ResolveFilePath(ConsoleLogPath, "ConsoleLogPathNotFound"),
+    };
 
     private string ResolveFilePath(string path, string errorId) => FileSystemPaths.Resolve(this, path, errorId);
 }
