@@ -39,6 +39,7 @@ BeforeDiscovery {
         @{ Line = '-drive file=a.img,if=virtio,throttling.iops-total=100,iops=100'; Id = 'ConflictingQemuOptions'; Names = 'iops=' }
         @{ Line = '-drive file=a.img,if=none,id=d -device virtio-blk-pci,drive=d,addr=0x3.0x0,multifunction=off -drive file=b.img,if=none,id=e -device virtio-blk-pci,drive=e,addr=0x3.0x1'; Id = 'ConflictingQemuOptions'; Names = 'multifunction=off' }
         @{ Line = '-m 256 -m 512'; Id = 'ConflictingQemuOptions'; Names = '-m' }
+        @{ Line = '-drive file=a.img,if=none,id=d -device virtio-blk-pci,drive=d,id=Root -drive file=b.img,if=none,id=e -device virtio-blk-pci,drive=e,id=root'; Id = 'ConflictingQemuOptions'; Names = "id 'root'" }
         @{ Line = '-drive file=a.img'; Id = 'UnsupportedQemuOptionValue'; Names = 'IDE' }
         @{ Line = "-append 'console=ttyS0"; Id = 'InvalidQemuCommandLine'; Names = "'" }
         @{ Line = '-m 12X'; Id = 'InvalidQemuCommandLine'; Names = '12X' }

@@ -22,7 +22,7 @@ public static class QemuCommandLineWriter
         ArgumentNullException.ThrowIfNull(config);
         options ??= new QemuWriteOptions();
         var args = new List<string> { "-enable-kvm", "-cpu", options.Cpu, "-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio" };
-        args.AddRange(["-name", QemuOptionList.Escape(config.Name), "-m", config.MemoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        args.AddRange(["-name", QemuOptionList.Format([(config.Name.Contains('=') ? "guest" : "", config.Name)]), "-m", config.MemoryMB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-smp", config.CpuCount.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (config.KernelPath is { } kernel)
             args.AddRange(["-kernel", kernel]);

@@ -28,7 +28,13 @@ internal static class QemuDisks
             }
             if (device.IgnoredBootIndex is { } boot)
                 ignored.Add($"-device ...,id={device.Id ?? device.Drive},{boot} (PSVmm boots the kernel directly)");
-            disks.Add(Combine(drive, device, disks));
+            var disk = Combine(drive, device, disks);
+            if (disks.Any(d => string.Equals(d.Id, disk.Id, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new VmException("ConflictingQemuOptions", VmErrorCategory.InvalidArgument,
+                    $"-device {device.Text}: another disk already has the id '{disk.Id}' (ids compare without regard to case). Give each -device its own id=.");
+            }
+            disks.Add(disk);
         }
 
         CheckMultifunction(devices, disks);
