@@ -4,7 +4,8 @@
 # queue) with the same probe.elf and image in the same run. QEMU's arguments come from
 # ConvertTo-QemuCommandLine for the same VmConfig, in two set-ups, each row printed:
 # - default: the disk as PSVmm's defaults describe it (host page cache) and QEMU's defaults for
-#   the rest (aio=threads, no iothread), against PSVmm with the same disk;
+#   the rest (aio=threads, no iothread), against PSVmm with the same disk; the line also carries
+#   detect-zeroes=unmap for PSVmm's write-zeroes mode, which costs QEMU only on writes;
 # - fastest: ConvertTo-QemuCommandLine -Fastest: an iothread, cache=none (O_DIRECT) and
 #   aio=io_uring, and again with aio=native, against PSVmm with -Cache None.
 # Runs interleave (PSVmm, QEMU, PSVmm, ...) so drift hits both. The probe measures in guest TSC

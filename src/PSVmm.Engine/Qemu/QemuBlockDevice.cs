@@ -25,7 +25,10 @@ internal sealed record QemuBlockDevice(string Text, string Drive)
     public string? IgnoredBootIndex { get; init; }
 
     /// <summary>The device an if=virtio drive stands for.</summary>
-    public static QemuBlockDevice ForDrive(QemuDrive drive) => new($"(if=virtio) {drive.Text}", drive.Id ?? "") { InlineDrive = drive };
+    public static QemuBlockDevice ForDrive(QemuDrive drive) => new(drive.Text, drive.Id ?? "") { InlineDrive = drive, Option = "-drive" };
+
+    /// <summary>The option that made this disk, for messages: -device, or -drive for if=virtio.</summary>
+    public string Option { get; init; } = "-device";
 
     /// <summary>For an if=virtio drive: the drive itself (it may have no id to look up).</summary>
     public QemuDrive? InlineDrive { get; init; }

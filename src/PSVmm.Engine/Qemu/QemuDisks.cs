@@ -15,16 +15,16 @@ internal static class QemuDisks
         {
             var drive = device.InlineDrive ?? drives.FirstOrDefault(d => d.Id == device.Drive)
                 ?? throw new VmException("QemuDriveNotFound", VmErrorCategory.ObjectNotFound,
-                    $"-device {device.Text}: drive={device.Drive} names no -drive. Add -drive id={device.Drive},file=...,if=none or correct drive=.");
+                    $"{device.Option} {device.Text}: drive={device.Drive} names no -drive. Add -drive id={device.Drive},file=...,if=none or correct drive=.");
             if (!used.Add(drive))
             {
                 throw new VmException("ConflictingQemuOptions", VmErrorCategory.InvalidArgument,
-                    $"-device {device.Text}: drive {device.Drive} is already used by another disk. Give each disk its own -drive.");
+                    $"{device.Option} {device.Text}: drive {device.Drive} is already used by another disk. Give each disk its own -drive.");
             }
             if (device.IoThread is { } io && !ioThreads.Contains(io))
             {
                 throw new VmException("QemuIoThreadNotFound", VmErrorCategory.ObjectNotFound,
-                    $"-device {device.Text}: iothread={io} names no -object iothread. Add -object iothread,id={io} or correct iothread=.");
+                    $"{device.Option} {device.Text}: iothread={io} names no -object iothread. Add -object iothread,id={io} or correct iothread=.");
             }
             if (device.IgnoredBootIndex is { } boot)
                 ignored.Add($"-device ...,id={device.Id ?? device.Drive},{boot} (PSVmm boots the kernel directly)");
@@ -32,7 +32,7 @@ internal static class QemuDisks
             if (disks.Any(d => string.Equals(d.Id, disk.Id, StringComparison.OrdinalIgnoreCase)))
             {
                 throw new VmException("ConflictingQemuOptions", VmErrorCategory.InvalidArgument,
-                    $"-device {device.Text}: another disk already has the id '{disk.Id}' (ids compare without regard to case). Give each -device its own id=.");
+                    $"{device.Option} {device.Text}: another disk already has the id '{disk.Id}' (ids compare without regard to case). Give each -device its own id=.");
             }
             disks.Add(disk);
         }
@@ -62,7 +62,7 @@ internal static class QemuDisks
             (true or null, null) => VirtioBlkWriteZeroesMode.Unmap,
             (null, VirtioBlkWriteZeroesMode.Off) => VirtioBlkWriteZeroesMode.Off,
             _ => throw new VmException("ConflictingQemuOptions", VmErrorCategory.InvalidArgument,
-                $"-device {device.Text}: write-zeroes={QemuValues.FormatBool(device.WriteZeroes!.Value)} and the drive's detect-zeroes={drive.DetectZeroes.ToString()!.ToLowerInvariant()} disagree. "
+                $"{device.Option} {device.Text}: write-zeroes={QemuValues.FormatBool(device.WriteZeroes!.Value)} and the drive's detect-zeroes={drive.DetectZeroes.ToString()!.ToLowerInvariant()} disagree. "
                 + "PSVmm reads detect-zeroes=off as no write-zeroes, on as write-zeroes without unmap, unmap as write-zeroes that may unmap."),
         };
         string id = device.Id ?? drive.Id ?? NextId(before);
@@ -85,7 +85,7 @@ internal static class QemuDisks
         {
             bool limits = options.Throttle.Validate(id).Count > 0;
             throw new VmException(limits ? "InvalidDiskLimits" : "InvalidDiskOptions", VmErrorCategory.InvalidArgument,
-                $"{(limits ? "-drive " + drive.Text : "-device " + device.Text)}: {string.Join(" ", problems)}");
+                $"{(limits ? "-drive " + drive.Text : device.Option + " " + device.Text)}: {string.Join(" ", problems)}");
         }
         return new VirtioBlkPciConfig(options)
         {
