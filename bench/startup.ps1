@@ -43,19 +43,24 @@ $rssVm = Get-RssKiB $PID
 Stop-Vm -Vm $idle -TurnOff -Force
 Remove-Vm -Vm $idle -Force
 
-# QEMU with the same binary.
-$qemuArgs = @('-enable-kvm', '-cpu', $QemuCpu, '-m', '64', '-nographic', '-no-reboot', '-nodefaults',
-    '-kernel', $probe, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-display', 'none', '-monitor', 'none')
-function Start-Qemu([string[]] $Extra) {
+# QEMU with the same binary and the same configuration, written by ConvertTo-QemuCommandLine;
+# the probe ends its run through QEMU's debug-exit port.
+$debugExit = @('-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04')
+function Get-QemuArgs([string] $KernelArgs) {
+    @(ConvertTo-QemuCommandLine (New-VmConfig -Name bench-qemu -Kernel $probe -MemoryMB 64 -KernelArgs $KernelArgs) -Cpu $QemuCpu) + $debugExit
+}
+$runArgs = Get-QemuArgs ''
+$idleArgs = Get-QemuArgs 'idle'
+function Start-Qemu([string[]] $Arguments) {
     $psi = [Diagnostics.ProcessStartInfo]::new('qemu-system-x86_64')
-    foreach ($a in $qemuArgs + $Extra) { $psi.ArgumentList.Add($a) }
+    foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
     [Diagnostics.Process]::Start($psi)
 }
 $qFirst = @(); $qExit = @()
 for ($i = 0; $i -lt $Runs + 1; $i++) {
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    $p = Start-Qemu @()
+    $p = Start-Qemu $runArgs
     while (($line = $p.StandardOutput.ReadLine()) -ne $null -and $line -notlike '*probe:*') { }
     $t1 = $sw.Elapsed.TotalMilliseconds
     $null = $p.StandardOutput.ReadToEnd()
@@ -63,7 +68,7 @@ for ($i = 0; $i -lt $Runs + 1; $i++) {
     $t2 = $sw.Elapsed.TotalMilliseconds
     if ($i -gt 0) { $qFirst += $t1; $qExit += $t2 }
 }
-$p = Start-Qemu @('-append', 'idle')
+$p = Start-Qemu $idleArgs
 while (($line = $p.StandardOutput.ReadLine()) -ne $null -and $line -notlike '*probe: done*') { }
 $qemuRss = Get-RssKiB $p.Id
 $p.Kill(); $p.WaitForExit()

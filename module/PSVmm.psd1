@@ -31,6 +31,8 @@
         'Get-VmBlockStatistic'
         'Get-VmVcpu'
         'Get-VmEvent'
+        'ConvertFrom-QemuCommandLine'
+        'ConvertTo-QemuCommandLine'
         'New-VmDiskImage'
         'Resize-VmDiskImage'
     )

@@ -5,7 +5,7 @@ BeforeDiscovery {
     $cmdletCases = $PSVmmCmdlets | ForEach-Object { @{ Name = $_ } }
     $commandCases = $PSVmmCmdlets + $PSVmmFunctions | ForEach-Object { @{ Name = $_ } }
     # Cmdlets that act on no VM: no -Name, no -Vm.
-    $NoVmCmdlets = 'New-VmConfig', 'New-VmDiskImage', 'Resize-VmDiskImage'
+    $NoVmCmdlets = 'New-VmConfig', 'New-VmDiskImage', 'Resize-VmDiskImage', 'ConvertFrom-QemuCommandLine', 'ConvertTo-QemuCommandLine'
 }
 
 BeforeAll {

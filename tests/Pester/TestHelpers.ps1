@@ -52,7 +52,7 @@ function New-FakeKernel([string] $Path, [ValidateSet('Elf', 'BzImage', 'Junk')] 
 $PSVmmCmdlets = @(
     'Get-Vm', 'Get-VmConsole', 'New-VmConfig', 'Remove-Vm', 'Send-VmConsole', 'Start-Vm', 'Stop-Vm', 'Wait-Vm',
     'Add-VirtioBlkPci', 'Set-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
-    'Get-VmEvent', 'Get-VirtioBlkPci', 'Remove-VirtioBlkPci', 'Set-Vm', 'New-VmDiskImage', 'Resize-VmDiskImage'
+    'Get-VmEvent', 'Get-VirtioBlkPci', 'Remove-VirtioBlkPci', 'Set-Vm', 'New-VmDiskImage', 'Resize-VmDiskImage', 'ConvertFrom-QemuCommandLine', 'ConvertTo-QemuCommandLine'
 )
 # The functions the manifest must export (module/PSVmm.Pester.psm1), no more, no less.
 $PSVmmFunctions = @('Use-Vm', 'Register-VmShouldOperator')

@@ -66,4 +66,19 @@ internal static class FileSystemPaths
         resolved = paths[0];
         return true;
     }
+
+    /// <summary>
+    /// One literal path resolved against the cmdlet's current location (the file need not exist);
+    /// a path that cannot be resolved ends the cmdlet with <paramref name="errorId"/>. Null and blank
+    /// paths come back unchanged.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(path))]
+    public static string? Resolve(PSCmdlet cmdlet, string? path, string errorId)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            return path;
+        if (!TryResolve(cmdlet, path, expandWildcards: false, errorId, out var paths, out var error))
+            cmdlet.ThrowTerminatingError(error!);
+        return paths[0];
+    }
 }

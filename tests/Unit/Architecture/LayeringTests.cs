@@ -22,6 +22,7 @@ public sealed class LayeringTests
         ["Devices"],
         ["Kvm"],
         ["Machine"],
+        ["Qemu"],
     ];
 
     private static readonly Lazy<NamespaceGraph> Graph = new(() =>
@@ -88,7 +89,8 @@ public sealed class LayeringTests
 
     /// <summary>
     /// Cmdlets hold no device logic: of the engine they name only the machine and its
-    /// configuration (Machine, Platform) and plain data: enums, records, value types, exceptions
+    /// configuration (Machine, Platform, and Qemu, which converts configurations to and from
+    /// QEMU command lines) and plain data: enums, records, value types, exceptions
     /// and static tables (feature names). No device, transport, queue, bus, backend, KVM or
     /// memory object.
     /// </summary>
@@ -109,7 +111,7 @@ public sealed class LayeringTests
     }
 
     private static bool IsMachineFacing(Type t) =>
-        t.Namespace is "PSVmm.Engine.Machine" or "PSVmm.Engine.Platform";
+        t.Namespace is "PSVmm.Engine.Machine" or "PSVmm.Engine.Platform" or "PSVmm.Engine.Qemu";
 
     private static bool IsPlainData(Type t) =>
         t.IsEnum || t.IsValueType || typeof(Exception).IsAssignableFrom(t)
