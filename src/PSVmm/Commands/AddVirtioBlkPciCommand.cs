@@ -16,7 +16,7 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
-[OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
+[OutputType(typeof(Model.Vm), ParameterSetName = [VmSet, NameSet])]
 public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
 {
     private const string ConfigSet = "Config";
@@ -111,7 +111,7 @@ public sealed class AddVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
                 continue;
             }
             if (TryAdd(vm.Config.BlockDevices, vm.Name, vm) && PassThru)
-                WriteObject(vm);
+                WriteVm(vm);
         }
     }
 

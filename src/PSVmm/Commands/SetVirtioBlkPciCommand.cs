@@ -13,7 +13,7 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
-[OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
+[OutputType(typeof(Model.Vm), ParameterSetName = [VmSet, NameSet])]
 public sealed class SetVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
 {
     private const string ConfigSet = "Config";
@@ -76,6 +76,11 @@ public sealed class SetVirtioBlkPciCommand : VirtioBlkLimitsCommandBase
         }
 
         if (PassThru)
-            WriteObject(target);
+        {
+            if (target is VirtualMachine vm)
+                WriteVm(vm);
+            else
+                WriteObject(target);
+        }
     }
 }

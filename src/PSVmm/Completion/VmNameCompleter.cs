@@ -20,7 +20,7 @@ public sealed class VmNameCompleter : IArgumentCompleter
             string text = vm.Name.Any(c => char.IsWhiteSpace(c) || "'\"$`;,(){}[]&|<>#@".Contains(c))
                 ? "'" + vm.Name.Replace("'", "''") + "'"
                 : vm.Name;
-            yield return new CompletionResult(text, vm.Name, CompletionResultType.ParameterValue, $"{vm.Name} ({vm.State})");
+            yield return new CompletionResult(text, vm.Name, CompletionResultType.ParameterValue, $"{vm.Name} ({vm.Machine.State})");
         }
     }
 }

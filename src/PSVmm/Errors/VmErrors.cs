@@ -16,6 +16,10 @@ internal static class VmErrors
         Create("VmNotFound", ErrorCategory.ObjectNotFound,
             $"No VM named '{name}' exists in this session. Get-Vm lists the VMs; Start-Vm -Config creates one.", name);
 
+    public static ErrorRecord Removed(Model.Vm vm) =>
+        Create("VmNotFound", ErrorCategory.ObjectNotFound,
+            $"VM '{vm.Name}' ({vm.Id}) is no longer in this session: Remove-Vm removed it. Get-Vm lists the VMs; Start-Vm -Config creates one.", vm);
+
     public static ErrorCategory ToErrorCategory(VmErrorCategory category) => category switch
     {
         VmErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
