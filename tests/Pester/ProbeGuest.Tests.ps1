@@ -75,7 +75,7 @@ Describe 'The probe guest' -Tag 'Guest' -Skip:$skip {
     It 'Get-Vm shows it with CPUs, memory and uptime' {
         $got = Get-Vm -Name probe
         $got.Name | Should -Be 'probe'
-        $got.CPUs | Should -Be 1
+        $got.CpuCount | Should -Be 1
         $got.MemoryMB | Should -Be 64
         $got.Uptime | Should -BeGreaterThan ([TimeSpan]::Zero)
         $table = Get-Vm -Name probe | Format-Table | Out-String
@@ -90,8 +90,10 @@ Describe 'The probe guest' -Tag 'Guest' -Skip:$skip {
         $again = Start-Vm -Name probe -PassThru | Wait-Vm -For Exit -TimeoutSec 60 -PassThru
         $again.State | Should -Be 'Stopped'
         $again.ExitCode | Should -Be 0
-        $again.Id | Should -Not -Be $vm.Id
+        $again.Id | Should -Be $vm.Id -Because 'a VM keeps its Id across Stop-Vm and Start-Vm'
         (Get-Vm -Name probe).Id | Should -Be $again.Id
+        $vm.State | Should -Be 'Stopped' -Because 'the older object is a live view of the same VM'
+        $vm.Uptime | Should -Be $again.Uptime
         @(Get-VmConsole -Name probe | Where-Object { $_ -eq 'probe: boot ok cpl=3' }).Count | Should -Be 1
     }
 

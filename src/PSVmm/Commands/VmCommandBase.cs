@@ -21,8 +21,8 @@ public abstract partial class VmCommandBase : PSCmdlet
     private bool _noToAll;
 
     /// <summary>
-    /// The registered VMs named by <paramref name="names"/> (wildcards allowed; a name without them is
-    /// taken literally after unescaping) or given as <paramref name="vms"/>, each at most once. A VM
+    /// The registered VMs named by <paramref name="names"/> (wildcards allowed) or given as
+    /// <paramref name="vms"/>, each at most once. A VM
     /// object stands for its VM as long as that is registered; one that Remove-Vm removed, and names
     /// without wildcards that match nothing, are written as VmNotFound errors.
     /// </summary>
@@ -55,13 +55,13 @@ public abstract partial class VmCommandBase : PSCmdlet
                 foreach (var vm in VmRegistry.All().Where(vm => pattern.IsMatch(vm.Name)))
                     Add(vm);
             }
-            else if (VmRegistry.Find(WildcardPattern.Unescape(name)) is { } vm)
+            else if (VmRegistry.Find(name) is { } vm)
             {
                 Add(vm);
             }
             else
             {
-                WriteError(VmErrors.NotFound(WildcardPattern.Unescape(name)));
+                WriteError(VmErrors.NotFound(name));
             }
         }
         return found;

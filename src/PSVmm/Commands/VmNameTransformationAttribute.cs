@@ -5,8 +5,8 @@ using PSVmm.Model;
 namespace PSVmm.Commands;
 
 /// <summary>
-/// Lets a VM object given where a name is expected (-Name $vm) stand for its name, escaped so that
-/// a name with wildcard characters still means that one VM. Anything else passes unchanged.
+/// Lets a VM object given where a name is expected (-Name $vm) stand for its name (VM names have no
+/// wildcard characters, so the name means that one VM). Anything else passes unchanged.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class VmNameTransformationAttribute : ArgumentTransformationAttribute
@@ -16,7 +16,7 @@ public sealed class VmNameTransformationAttribute : ArgumentTransformationAttrib
         object? unwrapped = inputData is PSObject pso ? pso.BaseObject : inputData;
         return unwrapped switch
         {
-            Vm vm => WildcardPattern.Escape(vm.Name),
+            Vm vm => vm.Name,
             string => inputData,
             IEnumerable items => items.Cast<object?>().Select(item => item is null ? null : Transform(engineIntrinsics, item)).ToArray(),
             _ => inputData,

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Text.RegularExpressions;
-using PSVmm.Completion;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
 using PSVmm.Model;
@@ -18,7 +17,7 @@ public sealed class WaitVmCommand : VmTargetCommandBase
 {
     /// <summary>ConsolePattern or Exit. Without it: ConsolePattern when -Pattern is given, else Exit.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(WaitConditionCompleter))]
+    [WaitConditionName]
     public WaitVmCondition? For { get; set; }
 
     /// <summary>A .NET regular expression (multi-line: ^ and $ match at line ends) searched in the whole console output.</summary>
