@@ -43,24 +43,33 @@ public static class ShutdownSequence
                 running.Add(machine);
         }
 
-        var turnOffs = running.Select(m => Task.Run(m.TurnOff)).ToArray();
-        try
+        // Threads of their own, not the thread pool: this runs while the process exits, when the
+        // pool may be busy or starved, and one machine's turn-off must not wait behind another's.
+        var errors = new Exception?[running.Count];
+        var threads = running.Select((machine, i) => new Thread(() =>
         {
-            Task.WaitAll(turnOffs, turnOffLimit);
-        }
-        catch (AggregateException)
-        {
-            // Each failure is reported below, for its own machine.
-        }
+            try
+            {
+                machine.TurnOff();
+            }
+            catch (Exception e)
+            {
+                errors[i] = e;
+            }
+        })
+        { IsBackground = true, Name = $"turn off {machine.Name}" }).ToList();
+        threads.ForEach(t => t.Start());
 
+        var turnOffDeadline = DateTime.UtcNow + turnOffLimit;
         var turnedOff = new List<string>();
         for (int i = 0; i < running.Count; i++)
         {
-            var task = turnOffs[i];
-            if (task.IsCompletedSuccessfully)
+            var left = turnOffDeadline - DateTime.UtcNow;
+            bool finished = threads[i].Join(left < TimeSpan.Zero ? TimeSpan.Zero : left);
+            if (finished && errors[i] is null)
                 turnedOff.Add(running[i].Name);
             else
-                notStopped.Add(task.Exception?.InnerException is { } e ? $"{running[i].Name}: {e.Message}" : $"{running[i].Name}: still stopping after {turnOffLimit.TotalSeconds:0.#} s");
+                notStopped.Add(errors[i] is { } e ? $"{running[i].Name}: {e.Message}" : $"{running[i].Name}: still stopping after {turnOffLimit.TotalSeconds:0.#} s");
         }
         return new ShutdownOutcome(shutDown, turnedOff, notStopped);
     }

@@ -35,7 +35,8 @@ public sealed class ShutdownSequenceTests
         ShutdownSequence.Run(machines, Grace, TurnOffLimit);
 
         var allowed = machines.Aggregate(TimeSpan.Zero, (sum, m) => sum + m.Allowed);
-        Assert.True(allowed <= Grace, $"the waits were allowed {allowed.TotalMilliseconds} ms in all");
+        // Each its own grace would be 4 x 400 ms; a sleep that ends a little early leaves the next wait a few ms.
+        Assert.True(allowed <= Grace + TimeSpan.FromMilliseconds(30), $"the waits were allowed {allowed.TotalMilliseconds} ms in all");
         Assert.True(machines[0].Allowed >= Grace - TimeSpan.FromMilliseconds(100), $"the first wait was allowed {machines[0].Allowed.TotalMilliseconds} ms");
         Assert.True(clock.Elapsed < Grace * 4, $"the sequence took {clock.ElapsedMilliseconds} ms");
     }
@@ -60,14 +61,14 @@ public sealed class ShutdownSequenceTests
     {
         var notRunning = new FakeMachine("starting") { PressFails = true };
         var broken = new FakeMachine("broken") { TurnOffFails = true };
-        var stuck = new FakeMachine("stuck") { TurnOffTakes = TimeSpan.FromSeconds(3) };
+        var stuck = new FakeMachine("stuck") { TurnOffTakes = TimeSpan.FromSeconds(5) };
 
-        var outcome = ShutdownSequence.Run([notRunning, broken, stuck], TimeSpan.Zero, TimeSpan.FromMilliseconds(300));
+        var outcome = ShutdownSequence.Run([notRunning, broken, stuck], TimeSpan.Zero, TimeSpan.FromSeconds(1));
 
         Assert.Equal(["starting"], outcome.TurnedOff);
         Assert.Equal(2, outcome.NotStopped.Count);
         Assert.Contains(outcome.NotStopped, n => n.StartsWith("broken: ", StringComparison.Ordinal) && n.Contains("kvm went away", StringComparison.Ordinal));
-        Assert.Contains(outcome.NotStopped, n => n.StartsWith("stuck: still stopping", StringComparison.Ordinal));
+        Assert.Contains("stuck: still stopping after 1 s", outcome.NotStopped);
     }
 
     [Fact]
