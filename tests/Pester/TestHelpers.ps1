@@ -45,3 +45,10 @@ $PSVmmCmdlets = @(
     'Add-VirtioBlkPci', 'Set-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
     'Get-VmEvent'
 )
+
+# Why the tests that boot the probe guest cannot run on this host, or nothing when they can.
+function Get-ProbeGuestSkipReason {
+    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
+    if (-not (Test-Path -LiteralPath $probePath)) { return "the probe guest '$probePath' is not built (make -C tests/guest)" }
+    if (-not (Test-Path -LiteralPath '/dev/kvm')) { return 'this host has no /dev/kvm' }
+}

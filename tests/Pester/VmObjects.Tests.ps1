@@ -3,9 +3,8 @@
 # started (State Off); the parts that need a running guest are tagged Guest and skip without KVM.
 
 BeforeDiscovery {
-    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
-    $skipReason = if (-not (Test-Path -LiteralPath $probePath)) { "the probe guest '$probePath' is not built (make -C tests/guest)" }
-    elseif (-not (Test-Path -LiteralPath '/dev/kvm')) { 'this host has no /dev/kvm' }
+    . "$PSScriptRoot/TestHelpers.ps1"
+    $skipReason = Get-ProbeGuestSkipReason
     if ($skipReason) { Write-Warning "Skipping the VM object tests that run guests: $skipReason." }
     $skipGuest = [bool]$skipReason
     $vmCmdlets = @('Get-Vm', 'Start-Vm', 'Stop-Vm', 'Wait-Vm', 'Remove-Vm', 'Get-VmConsole', 'Send-VmConsole', 'Get-VmEvent', 'Get-VmVcpu',
