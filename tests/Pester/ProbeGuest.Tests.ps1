@@ -155,7 +155,10 @@ Describe 'A running VM' -Tag 'Guest' -Skip:$skip {
     It 'Wait-Vm ends promptly when the pipeline is stopped (Ctrl+C)' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-PSVmmModulePath)).AddStatement()
+            # The import on its own: stopping a batch of statements (AddStatement) can crash pwsh
+            # ("Objects cannot be added to a closed buffer"), seen in VmObjects.Tests.ps1.
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-PSVmmModulePath)).Invoke()
+            $ps.Commands.Clear()
             $null = $ps.AddCommand('Wait-Vm').AddParameter('Name', 'idle1').AddParameter('For', 'Exit').AddParameter('TimeoutSec', 60)
             $async = $ps.BeginInvoke()
             Start-Sleep -Milliseconds 1500

@@ -27,6 +27,15 @@ function Invoke-FreshPwsh([string] $Script) {
     finally { Remove-Item -LiteralPath $errFile.FullName -ErrorAction SilentlyContinue }
 }
 
+# Why the tests that boot the probe guest cannot run here (written as a warning), or $null.
+function Get-ProbeGuestSkipReason([string] $What) {
+    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
+    $reason = if (-not (Test-Path -LiteralPath $probePath)) { "the probe guest '$probePath' is not built (make -C tests/guest)" }
+    elseif (-not (Test-Path -LiteralPath '/dev/kvm')) { 'this host has no /dev/kvm' }
+    if ($reason) { Write-Warning "Skipping the $What guest tests: $reason." }
+    $reason
+}
+
 # A file that passes the kernel header check: ELF magic, or a bzImage "HdrS" at 0x202.
 function New-FakeKernel([string] $Path, [ValidateSet('Elf', 'BzImage', 'Junk')] [string] $Kind = 'Elf') {
     $bytes = [byte[]]::new(0x400)
@@ -45,10 +54,3 @@ $PSVmmCmdlets = @(
     'Add-VirtioBlkPci', 'Set-VirtioBlkPci', 'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Get-VmVcpu',
     'Get-VmEvent'
 )
-
-# Why the tests that boot the probe guest cannot run on this host, or nothing when they can.
-function Get-ProbeGuestSkipReason {
-    $probePath = Join-Path "$env:PSVMM_ROOT" 'out/guest/probe.elf'
-    if (-not (Test-Path -LiteralPath $probePath)) { return "the probe guest '$probePath' is not built (make -C tests/guest)" }
-    if (-not (Test-Path -LiteralPath '/dev/kvm')) { return 'this host has no /dev/kvm' }
-}

@@ -4,9 +4,7 @@
 
 BeforeDiscovery {
     . "$PSScriptRoot/TestHelpers.ps1"
-    $skipReason = Get-ProbeGuestSkipReason
-    if ($skipReason) { Write-Warning "Skipping the VM object tests that run guests: $skipReason." }
-    $skipGuest = [bool]$skipReason
+    $skipGuest = [bool](Get-ProbeGuestSkipReason 'VM object')
     $vmCmdlets = @('Get-Vm', 'Start-Vm', 'Stop-Vm', 'Wait-Vm', 'Remove-Vm', 'Get-VmConsole', 'Send-VmConsole', 'Get-VmEvent', 'Get-VmVcpu',
         'Get-VmPciDevice', 'Get-VmMsixTable', 'Get-VmVirtqueue', 'Get-VmVirtioDevice', 'Get-VmBlockStatistic', 'Add-VirtioBlkPci', 'Set-VirtioBlkPci') |
         ForEach-Object { @{ Name = $_ } }
@@ -107,6 +105,18 @@ Describe 'ConvertTo-Json of PSVmm objects' {
         $parsed.State | Should -Be 'Off'
         $parsed.CpuProfile | Should -Be 'Auto'
         $parsed.Config.CpuProfile | Should -Be 'Auto'
+    }
+
+    It 'works for a VM with a disk, and says what the disk is' {
+        $image = Join-Path $TestDrive 'json-disk.img'
+        [IO.File]::WriteAllBytes($image, [byte[]]::new(1MB))
+        $withDisk = Get-Vm json1 | ForEach-Object Config | Add-VirtioBlkPci -Path $image -PciAddress 5
+        $withDisk.Name = 'json2'
+        $machine = [PSVmm.Engine.Machine.VirtualMachine]::Create($withDisk)
+        $null = [PSVmm.Model.Vm].Assembly.GetType('PSVmm.Session.VmRegistry', $true).GetMethod('Register').Invoke($null, [object[]]@($machine, $null))
+        $diskJson = Get-Vm json2 | ConvertTo-Json -WarningAction SilentlyContinue
+        $diskJson | Should -Match '"disk0: [^"]*json-disk\.img at 00:05\.0"'
+        (Get-Vm json2).Devices.Count | Should -Be 1
     }
 
     It 'holds no engine internals and no huge dump' {

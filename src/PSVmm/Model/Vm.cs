@@ -8,7 +8,8 @@ namespace PSVmm.Model;
 /// A VM of this session as Get-Vm, Start-Vm, Stop-Vm and Wait-Vm write it: a live view that reads
 /// the VM's current state on every access, so an object kept in a variable shows the VM as it is
 /// now, across Stop-Vm and Start-Vm (the Id stays). It has no methods that change the VM: that is
-/// what the cmdlets are for (-WhatIf, -Confirm).
+/// what the cmdlets are for (-WhatIf, -Confirm). Its disks (Devices) are the ones its Config lists,
+/// added in PSVmm.Types.ps1xml so that they are the objects $config.BlockDevices shows.
 /// </summary>
 public sealed class Vm : IEquatable<Vm>
 {
@@ -53,9 +54,6 @@ public sealed class Vm : IEquatable<Vm>
     public CpuProfile EffectiveCpuProfile => Machine.EffectiveCpuProfile;
 
     public string? ConsoleLogPath => Machine.Config.ConsoleLogPath;
-
-    /// <summary>The VM's disks, as its configuration lists them.</summary>
-    public IReadOnlyList<VirtioBlkPciConfig> Devices => [.. Machine.Config.BlockDevices];
 
     /// <summary>A copy of the VM's configuration: changing it does not change the VM; it can start another one.</summary>
     public VmConfig Config => Machine.Config.Clone();
