@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build the module, boot the probe guest and the Debian
-# cloud kernel from the Linux test kit, and show what each guest saw.
-# Options are passed to tools/demo.ps1 (e.g. -SkipLinux, -LinuxTimeoutSec 900).
+# The main job: install what is missing, build the module, boot the probe guest and the small Linux
+# kernel of the kit (and with -StockKernel Debian's cloud kernel), and show what each guest saw.
+# Options are passed to tools/demo.ps1 (e.g. -SkipLinux, -StockKernel, -LinuxTimeoutSec 900).
 set -euo pipefail
 cd "$(dirname "$0")"
 ./tools/install-deps.sh

@@ -30,7 +30,7 @@ $psvmmSeconds = $sw.Elapsed.TotalSeconds
 $psvmmConsole = Get-VmConsole -Vm $vm -Raw
 $psvmmReached = $psvmmConsole -match 'Run /init'
 $append = $vm.EffectiveKernelArgs
-$fixups = ($vm.GetVcpus()[0].EmulationFixups.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', '
+$fixups = ((Get-VmVcpu -Vm $vm)[0].EmulationFixups.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', '
 Remove-Vm -Vm $vm -Force
 
 $qemu = $null

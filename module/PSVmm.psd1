@@ -45,8 +45,19 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('KVM', 'Virtualization', 'VM', 'Linux', 'virtio')
-            ProjectUri = 'https://github.com/psvmm/psvmm'
+            Tags         = @('KVM', 'Virtualization', 'VM', 'Linux', 'virtio')
+            # No ProjectUri or LicenseUri: the project has no public home or LICENSE file yet.
+            ReleaseNotes = @'
+0.1.0
+- Runs KVM VMs from PowerShell 7.6 on Linux x64: Linux (bzImage, vmlinux with PVH) and multiboot guests,
+  ACPI power button, serial console (Get-VmConsole, Send-VmConsole), Wait-Vm -For ConsolePattern|Exit.
+- virtio-blk-pci disks (Add-VirtioBlkPci, Set-VirtioBlkPci): split and packed rings, MSI-X, io_uring,
+  discard, write-zeroes, O_DIRECT, I/O limits applied live, image locking.
+- Live device state as objects: Get-VmPciDevice, Get-VmMsixTable, Get-VmVirtqueue, Get-VmVirtioDevice,
+  Get-VmBlockStatistic, Get-VmVcpu, Get-VmEvent.
+- VM objects are live views (PSVmm.Model.Vm) that keep their Id across Stop-Vm/Start-Vm; Stop-Vm and
+  Wait-Vm handle several VMs within one timeout; running VMs are shut down when pwsh exits.
+'@
         }
     }
 }

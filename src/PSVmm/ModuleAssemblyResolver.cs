@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
@@ -10,12 +9,12 @@ namespace PSVmm;
 /// runtimes/linux-&lt;arch&gt;/lib/): a module is loaded without its deps.json, so nothing else
 /// would look there and the first KVM call would fail with FileNotFoundException.
 /// </summary>
-public sealed class ModuleAssemblyResolver : IModuleAssemblyInitializer
+internal static class ModuleAssemblyResolver
 {
     private static readonly string ModuleDirectory = Path.GetDirectoryName(typeof(ModuleAssemblyResolver).Assembly.Location)!;
     private static int s_registered;
 
-    public void OnImport()
+    public static void Register()
     {
         if (Interlocked.Exchange(ref s_registered, 1) == 0)
             AssemblyLoadContext.Default.Resolving += Resolve;

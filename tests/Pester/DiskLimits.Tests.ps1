@@ -103,9 +103,9 @@ Describe 'Set-VirtioBlkPci on a configuration' -Tag 'Blk' {
         $err.TargetObject | Should -Be 'nosuch'
     }
 
-    It 'declares VmConfig and VirtualMachine outputs and supports -WhatIf and -Confirm' {
+    It 'declares VmConfig and Vm outputs and supports -WhatIf and -Confirm' {
         $command = Get-Command Set-VirtioBlkPci -Module PSVmm
-        $command.OutputType.Name | Should -Be @('PSVmm.Engine.Machine.VmConfig', 'PSVmm.Engine.Machine.VirtualMachine')
+        $command.OutputType.Name | Should -Be @('PSVmm.Engine.Machine.VmConfig', 'PSVmm.Model.Vm')
         $command.Parameters.Keys | Should -Contain 'WhatIf'
         $command.Parameters.Keys | Should -Contain 'Confirm'
     }

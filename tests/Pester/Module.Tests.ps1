@@ -81,10 +81,15 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
         $param.Attributes.Where({ $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count | Should -Be 1
     }
 
-    It 'takes VM objects from the pipeline with -Vm' -Skip:($Name -in $NoVmCmdlets + 'Get-Vm') {
+    It 'takes VM objects from the pipeline and by position with -Vm' -Skip:($Name -in $NoVmCmdlets) {
         $param = $command.Parameters['Vm']
-        $param.ParameterType | Should -Be ([PSVmm.Engine.Machine.VirtualMachine[]])
+        $param.ParameterType | Should -Be ([PSVmm.Model.Vm[]])
         $param.Attributes.Where({ $_ -is [Parameter] -and $_.ValueFromPipeline }).Count | Should -BeGreaterThan 0
+        $param.Attributes.Where({ $_ -is [Parameter] }).Position | Should -Be 0
+    }
+
+    It 'lets a VM object given to -Name stand for its name' -Skip:($Name -eq 'New-VmConfig') {
+        $command.Parameters['Name'].Attributes.Where({ $_ -is [PSVmm.Commands.VmNameTransformationAttribute] }).Count | Should -Be 1
     }
 }
 
@@ -158,14 +163,14 @@ Describe 'The about_PSVmm topic' {
 
 Describe 'Format views' {
     It 'Get-Vm has a table with Name, State, CPUs, MemoryMB, Uptime and Devices' {
-        $views = (Get-FormatData -TypeName PSVmm.Engine.Machine.VirtualMachine).FormatViewDefinition
+        $views = (Get-FormatData -TypeName PSVmm.Model.Vm).FormatViewDefinition
         $table = $views | Where-Object { $_.Control -is [System.Management.Automation.TableControl] }
         $table | Should -Not -BeNullOrEmpty
         $table.Control.Headers.Label | Should -Be @('Name', 'State', 'CPUs', 'MemoryMB', 'Uptime', 'Devices')
     }
 
     It 'Get-Vm has a list view that shows FailureReason' {
-        $views = (Get-FormatData -TypeName PSVmm.Engine.Machine.VirtualMachine).FormatViewDefinition
+        $views = (Get-FormatData -TypeName PSVmm.Model.Vm).FormatViewDefinition
         $list = $views | Where-Object { $_.Control -is [System.Management.Automation.ListControl] }
         $list.Control.Entries.Items.DisplayEntry.Value | Should -Contain 'FailureReason'
     }

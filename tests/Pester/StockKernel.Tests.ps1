@@ -23,7 +23,7 @@ Describe 'Stock Debian cloud kernel reaches /init under PSVmm' -Tag 'Linux', 'Sl
         $script:reached = $console -match 'Run /init'
         $script:state = $vm.State
         $script:failure = $vm.FailureReason
-        $script:fixups = $vm.GetVcpus()[0].EmulationFixups
+        $script:fixups = (Get-VmVcpu -Vm $vm)[0].EmulationFixups
         $script:kernelArgs = $vm.EffectiveKernelArgs
         $last = $console -split "`n" | Where-Object { $_ -match '\S' } | Select-Object -Last 1
         Write-Host "stock-kernel: PSVmm reached Run /init: $reached after $seconds s; fix-ups: $(($fixups.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', '); last line: $last"

@@ -212,8 +212,8 @@ Describe 'The device cmdlets' -Tag 'Blk' {
         $table.Control.Headers.Label | Should -Be $Headers
     }
 
-    It 'Add-VirtioBlkPci declares VmConfig and VirtualMachine outputs' {
-        (Get-Command Add-VirtioBlkPci -Module PSVmm).OutputType.Name | Should -Be @('PSVmm.Engine.Machine.VmConfig', 'PSVmm.Engine.Machine.VirtualMachine')
+    It 'Add-VirtioBlkPci declares VmConfig and Vm outputs' {
+        (Get-Command Add-VirtioBlkPci -Module PSVmm).OutputType.Name | Should -Be @('PSVmm.Engine.Machine.VmConfig', 'PSVmm.Model.Vm')
     }
 }
 

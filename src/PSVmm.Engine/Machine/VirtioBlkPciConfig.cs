@@ -22,4 +22,7 @@ public sealed record VirtioBlkPciConfig(BlockDeviceOptions Disk)
 
     /// <summary>"00:SS.F", or null when the slot is chosen at start.</summary>
     public string? PciAddress => Slot is int s ? Pci.PciAddress.Format(0, s, Function) : null;
+
+    /// <summary>"disk0: /images/root.img at 00:05.0".</summary>
+    public override string ToString() => $"{Disk}{(PciAddress is { } address ? $" at {address}" : "")}";
 }

@@ -11,7 +11,7 @@ namespace PSVmm.Engine.Machine;
 /// State goes Off → Starting → Running → Stopping → Stopped or Failed; a stopped VM can be
 /// started again. All KVM resources live only between Start and the end of the run.
 /// </summary>
-public sealed class VirtualMachine : IDisposable
+public sealed class VirtualMachine : IDisposable, IShutdownTarget
 {
     private readonly object _lock = new();
     private readonly MachineHooks? _hooks;

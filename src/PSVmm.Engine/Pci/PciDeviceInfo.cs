@@ -3,10 +3,27 @@ using R = PSVmm.Engine.Pci.PciConfigRegisters;
 namespace PSVmm.Engine.Pci;
 
 /// <summary>A BAR as a snapshot shows it; <paramref name="Enabled"/> is whether its decode bit is on (and, with a mapper, whether it is mapped).</summary>
-public sealed record PciBarInfo(int Index, PciBarKind Kind, bool Prefetchable, ulong Address, ulong Size, bool Enabled);
+public sealed record PciBarInfo(int Index, PciBarKind Kind, bool Prefetchable, ulong Address, ulong Size, bool Enabled)
+{
+    /// <summary>"BAR4 Memory64 0xe0000000 16 KiB prefetchable" (", disabled" when it does not decode).</summary>
+    public override string ToString() =>
+        $"BAR{Index} {Kind} 0x{Address:x} {SizeText(Size)}{(Prefetchable ? " prefetchable" : "")}{(Enabled ? "" : ", disabled")}";
+
+    private static string SizeText(ulong size) => size switch
+    {
+        >= 1UL << 30 when size % (1UL << 30) == 0 => $"{size >> 30} GiB",
+        >= 1UL << 20 when size % (1UL << 20) == 0 => $"{size >> 20} MiB",
+        >= 1UL << 10 when size % (1UL << 10) == 0 => $"{size >> 10} KiB",
+        _ => $"{size} B",
+    };
+}
 
 /// <summary>A capability as a snapshot shows it.</summary>
-public sealed record PciCapabilityInfo(ushort Id, int Offset, string Name);
+public sealed record PciCapabilityInfo(ushort Id, int Offset, string Name)
+{
+    /// <summary>"MSI-X at 0x40".</summary>
+    public override string ToString() => $"{Name} at 0x{Offset:x2}";
+}
 
 /// <summary>An immutable copy of one function's configuration state, for cmdlets.</summary>
 public sealed record PciDeviceInfo(

@@ -19,12 +19,12 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
-[OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
+[OutputType(typeof(Model.Vm), ParameterSetName = [VmSet, NameSet])]
 public sealed class AddVirtioBlkPciCommand : VirtioBlkOptionsCommandBase
 {
-    /// <summary>The raw disk image file(s); wildcards are expanded. Position 0 after a piped configuration or VM, 1 after -Name.</summary>
+    /// <summary>The raw disk image file(s); wildcards are expanded. Position 0 after a piped configuration, 1 after a VM or its name.</summary>
     [Parameter(Position = 0, ParameterSetName = ConfigSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(Position = 0, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Position = 1, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

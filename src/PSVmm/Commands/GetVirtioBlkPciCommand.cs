@@ -14,7 +14,7 @@ public sealed class GetVirtioBlkPciCommand : VmConfigTargetCommandBase
     /// so that Get-VirtioBlkPci web reads 'web' as -Name.
     /// </summary>
     [Parameter(ParameterSetName = ConfigSet)]
-    [Parameter(Position = 0, ParameterSetName = VmSet)]
+    [Parameter(Position = 1, ParameterSetName = VmSet)]
     [Parameter(Position = 1, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

@@ -17,7 +17,7 @@ public sealed class RemoveVirtioBlkPciCommand : VmConfigTargetCommandBase
 {
     /// <summary>The ids of the disks to remove (wildcards allowed); Get-VirtioBlkPci's Id binds to it.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ConfigSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [Alias("DeviceId")]
     [SupportsWildcards]

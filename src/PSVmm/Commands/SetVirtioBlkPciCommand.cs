@@ -15,12 +15,12 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
-[OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
+[OutputType(typeof(Model.Vm), ParameterSetName = [VmSet, NameSet])]
 public sealed class SetVirtioBlkPciCommand : VirtioBlkOptionsCommandBase
 {
     /// <summary>The disks' ids (disk0, ...; wildcards allowed); Get-VirtioBlkPci's Id and Get-VmBlockStatistic's DeviceId bind to it.</summary>
     [Parameter(Position = 0, ParameterSetName = ConfigSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(Position = 0, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ParameterSetName = VmSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Position = 1, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
     [Alias("DeviceId")]
     [SupportsWildcards]

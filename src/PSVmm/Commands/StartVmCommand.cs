@@ -1,16 +1,16 @@
 using System.Management.Automation;
 using PSVmm.Engine.Machine;
-using PSVmm.Errors;
+using PSVmm.Model;
 using PSVmm.Session;
 
 namespace PSVmm.Commands;
 
 /// <summary>
 /// Start-Vm: creates a VM from a VmConfig and starts it, or starts a stopped VM of this session again
-/// (re-created from its configuration: a VirtualMachine runs once).
+/// (on a fresh machine from its configuration: a machine runs once; the VM keeps its Id).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "Vm", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(VirtualMachine))]
+[OutputType(typeof(Vm))]
 public sealed class StartVmCommand : VmTargetCommandBase
 {
     private const string ConfigSet = "Config";
@@ -30,7 +30,7 @@ public sealed class StartVmCommand : VmTargetCommandBase
                 StartNew(config);
             return;
         }
-        foreach (var vm in TargetVms())
+        foreach (var vm in Targets())
             StartAgain(vm);
     }
 
@@ -39,22 +39,23 @@ public sealed class StartVmCommand : VmTargetCommandBase
         try
         {
             var valid = VmConfigValidator.Validate(config);
-            if (VmRegistry.Find(config.Name) is { } existing && VmRegistry.IsLive(existing))
-                throw VmRegistry.NameInUse(existing);
+            if (VmRegistry.Find(config.Name) is { } existing && VmRegistry.IsLive(existing.Machine))
+                throw VmRegistry.NameInUse(existing.Machine);
             if (!ShouldProcess(config.Name, "Create and start VM"))
                 return;
-            var vm = VirtualMachine.Create(valid);
-            VirtualMachine? previous;
+            var machine = VirtualMachine.Create(valid);
+            RegisteredVm vm;
+            RegisteredVm? previous;
             try
             {
-                previous = VmRegistry.Register(vm);
+                vm = VmRegistry.Register(machine, out previous);
             }
             catch
             {
-                vm.Dispose();
+                machine.Dispose();
                 throw;
             }
-            Run(vm, previous);
+            Run(vm, machine, previous?.Machine, () => VmRegistry.Revert(vm, previous));
         }
         catch (VmException e)
         {
@@ -62,50 +63,54 @@ public sealed class StartVmCommand : VmTargetCommandBase
         }
     }
 
-    private void StartAgain(VirtualMachine vm)
+    private void StartAgain(RegisteredVm vm)
     {
+        var current = vm.Machine;
         try
         {
-            if (VmRegistry.IsLive(vm))
+            if (VmRegistry.IsLive(current))
             {
                 throw new VmException("VmAlreadyRunning", VmErrorCategory.InvalidOperation,
-                    $"VM '{vm.Name}' is already {vm.State}. Stop it with Stop-Vm before starting it again.");
+                    $"VM '{vm.Name}' is already {current.State}. Stop it with Stop-Vm before starting it again.");
             }
 
             if (!ShouldProcess(vm.Name, "Start VM"))
                 return;
-            var fresh = VirtualMachine.Create(vm.Config);
-            if (!VmRegistry.Replace(vm, fresh))
+            var fresh = VirtualMachine.Create(current.Config);
+            if (!VmRegistry.ReplaceMachine(vm, current, fresh))
             {
                 fresh.Dispose();
-                WriteError(VmErrors.NotFound(vm.Name));
-                return;
+                throw new VmException("VmAlreadyRunning", VmErrorCategory.InvalidOperation,
+                    $"VM '{vm.Name}' was started or removed meanwhile. Get-Vm shows its state.");
             }
-            Run(fresh, vm);
+            Run(vm, fresh, current, () => VmRegistry.ReplaceMachine(vm, fresh, current));
         }
         catch (VmException e)
         {
-            WriteVmError(e, vm);
+            WriteVmError(e, new Vm(vm));
         }
     }
 
-    /// <summary>Starts a just-registered VM. On failure the name goes back to <paramref name="previous"/> (or to no one) and nothing stays allocated.</summary>
-    private void Run(VirtualMachine vm, VirtualMachine? previous)
+    /// <summary>
+    /// Starts <paramref name="machine"/>, just registered for <paramref name="vm"/>. On failure
+    /// <paramref name="revert"/> gives the name back to what had it and nothing stays allocated; on
+    /// success the machine it replaced is released.
+    /// </summary>
+    private void Run(RegisteredVm vm, VirtualMachine machine, VirtualMachine? replaced, Action revert)
     {
         try
         {
-            vm.Start();
+            machine.Start();
         }
         catch
         {
-            if (previous is null || !VmRegistry.Replace(vm, previous))
-                VmRegistry.Unregister(vm);
-            vm.Dispose();
+            revert();
+            machine.Dispose();
             throw;
         }
-        previous?.Dispose();
+        replaced?.Dispose();
         WriteVerbose($"Started VM '{vm.Name}' ({vm.Id}).");
         if (PassThru)
-            WriteObject(vm);
+            WriteVm(vm);
     }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Reflection;
 using PSVmm.Engine.Machine;
 using PSVmm.Errors;
+using PSVmm.Model;
 using PSVmm.Session;
 
 namespace PSVmm.Commands;
@@ -9,29 +10,26 @@ namespace PSVmm.Commands;
 /// <summary>
 /// What the cmdlets that act on existing VMs share: resolving -Name/-Vm to registered VMs,
 /// writing VmException as ErrorRecords, High-impact confirmation with -Force, and waits that
-/// honour Ctrl+C and report progress.
+/// honour Ctrl+C and report progress (VmCommandBase.Waits.cs).
 /// </summary>
-public abstract class VmCommandBase : PSCmdlet
+public abstract partial class VmCommandBase : PSCmdlet
 {
     protected const string NameSet = "Name";
     protected const string VmSet = "Vm";
-
-    private static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(250);
-    private static int s_nextActivityId = 1;
 
     private bool _yesToAll;
     private bool _noToAll;
 
     /// <summary>
-    /// The registered VMs named by <paramref name="names"/> (wildcards allowed) or standing for
-    /// <paramref name="vms"/>, each at most once. A VM object stands for the VM registered under its
-    /// name now (Start-Vm re-creates a stopped VM, so an older object may be stale). Names without
-    /// wildcards that match nothing are written as VmNotFound errors.
+    /// The registered VMs named by <paramref name="names"/> (wildcards allowed) or given as
+    /// <paramref name="vms"/>, each at most once. A VM
+    /// object stands for its VM as long as that is registered; one that Remove-Vm removed, and names
+    /// without wildcards that match nothing, are written as VmNotFound errors.
     /// </summary>
-    protected IReadOnlyList<VirtualMachine> ResolveVms(string[]? names, VirtualMachine[]? vms)
+    private protected IReadOnlyList<RegisteredVm> ResolveVms(string[]? names, Vm[]? vms)
     {
-        var found = new List<VirtualMachine>();
-        void Add(VirtualMachine vm)
+        var found = new List<RegisteredVm>();
+        void Add(RegisteredVm vm)
         {
             if (!found.Contains(vm))
                 found.Add(vm);
@@ -41,11 +39,10 @@ public abstract class VmCommandBase : PSCmdlet
         {
             if (vm is null)
                 continue;
-            var current = VmRegistry.Find(vm.Name);
-            if (current is null)
-                WriteError(VmErrors.NotFound(vm.Name));
+            if (VmRegistry.Contains(vm.Registered))
+                Add(vm.Registered);
             else
-                Add(current);
+                WriteError(VmErrors.Removed(vm));
         }
 
         foreach (var name in names ?? [])
@@ -68,6 +65,16 @@ public abstract class VmCommandBase : PSCmdlet
             }
         }
         return found;
+    }
+
+    /// <summary>Writes the PowerShell-facing object of a registered VM.</summary>
+    private protected void WriteVm(RegisteredVm vm) => WriteObject(new Vm(vm));
+
+    /// <summary>Writes the PowerShell-facing object of the VM that <paramref name="machine"/> runs now, if it is registered.</summary>
+    protected void WriteVm(VirtualMachine machine)
+    {
+        if (VmRegistry.Of(machine) is { } vm)
+            WriteVm(vm);
     }
 
     protected void WriteVmError(VmException e, object? target) => WriteError(VmErrors.From(e, target));
@@ -110,48 +117,6 @@ public abstract class VmCommandBase : PSCmdlet
 
     private ConfirmImpact DeclaredImpact() =>
         GetType().GetCustomAttribute<CmdletAttribute>()?.ConfirmImpact ?? ConfirmImpact.Medium;
-
-    /// <summary>
-    /// Calls <paramref name="waitSlice"/> (which waits at most the time it is given and returns true
-    /// when done) until it succeeds or <paramref name="timeout"/> passes, writing progress meanwhile.
-    /// Returns false on timeout; Ctrl+C ends the wait with PipelineStoppedException.
-    /// </summary>
-    protected bool WaitWithProgress(TimeSpan timeout, string activity, string status, Func<TimeSpan, CancellationToken, bool> waitSlice)
-    {
-        var token = PipelineStopToken;
-        int activityId = Interlocked.Increment(ref s_nextActivityId);
-        var started = DateTime.UtcNow;
-        bool wroteProgress = false;
-        try
-        {
-            while (true)
-            {
-                var left = timeout - (DateTime.UtcNow - started);
-                if (left < TimeSpan.Zero)
-                    left = TimeSpan.Zero;
-                if (waitSlice(left < WaitSlice ? left : WaitSlice, token))
-                    return true;
-                if (token.IsCancellationRequested)
-                    throw new PipelineStoppedException();
-                if (left <= TimeSpan.Zero)
-                    return false;
-
-                var elapsed = DateTime.UtcNow - started;
-                var progress = new ProgressRecord(activityId, activity, status)
-                {
-                    PercentComplete = (int)Math.Clamp(100 * elapsed.TotalMilliseconds / Math.Max(1, timeout.TotalMilliseconds), 0, 100),
-                    SecondsRemaining = (int)Math.Max(0, (timeout - elapsed).TotalSeconds),
-                };
-                WriteProgress(progress);
-                wroteProgress = true;
-            }
-        }
-        finally
-        {
-            if (wroteProgress && !token.IsCancellationRequested)
-                WriteProgress(new ProgressRecord(activityId, activity, status) { RecordType = ProgressRecordType.Completed });
-        }
-    }
 
     protected static string Describe(VirtualMachine vm)
     {

@@ -46,7 +46,7 @@ public abstract class VmConfigTargetCommandBase : VmTargetCommandBase
                 continue;
             }
             if (edit(vm.Config, vm) && passThru)
-                WriteObject(vm);
+                WriteVm(vm);
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class VmNameCompleter : IArgumentCompleter
         {
             if (!pattern.IsMatch(vm.Name))
                 continue;
-            yield return new CompletionResult(CompletionTargets.Quote(vm.Name), vm.Name, CompletionResultType.ParameterValue, $"{vm.Name} ({vm.State})");
+            yield return new CompletionResult(CompletionTargets.Quote(vm.Name), vm.Name, CompletionResultType.ParameterValue, $"{vm.Name} ({vm.Machine.State})");
         }
     }
 }

@@ -24,6 +24,10 @@ internal static class VmErrors
             $"VM '{vmName}' has no disk with id '{id}'. Its disks: {(known.Count == 0 ? "none" : string.Join(", ", known))}.", id);
     }
 
+    public static ErrorRecord Removed(Model.Vm vm) =>
+        Create("VmNotFound", ErrorCategory.ObjectNotFound,
+            $"VM '{vm.Name}' ({vm.Id}) is no longer in this session: Remove-Vm removed it. Get-Vm lists the VMs; Start-Vm -Config creates one.", vm);
+
     public static ErrorCategory ToErrorCategory(VmErrorCategory category) => category switch
     {
         VmErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,

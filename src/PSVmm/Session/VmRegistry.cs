@@ -13,35 +13,65 @@ namespace PSVmm.Session;
 internal static class VmRegistry
 {
     private static readonly object Gate = new();
-    private static readonly Dictionary<string, VirtualMachine> ByName = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, RegisteredVm> ByName = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True while the VM holds resources or may still start: every state but Stopped and Failed.</summary>
     public static bool IsLive(VirtualMachine vm) => vm.State is not (VmState.Stopped or VmState.Failed);
 
-    public static IReadOnlyList<VirtualMachine> All()
+    public static IReadOnlyList<RegisteredVm> All()
     {
         lock (Gate)
             return ByName.Values.OrderBy(vm => vm.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
-    public static VirtualMachine? Find(string name)
+    public static RegisteredVm? Find(string name)
     {
         lock (Gate)
             return ByName.GetValueOrDefault(name);
     }
 
+    /// <summary>Whether <paramref name="vm"/> is still the registered VM of its name (Remove-Vm takes it out).</summary>
+    public static bool Contains(RegisteredVm vm)
+    {
+        lock (Gate)
+            return ByName.TryGetValue(vm.Name, out var entry) && ReferenceEquals(entry, vm);
+    }
+
+    /// <summary>The registered VM whose current machine is <paramref name="machine"/>, or null.</summary>
+    public static RegisteredVm? Of(VirtualMachine machine)
+    {
+        lock (Gate)
+            return ByName.TryGetValue(machine.Name, out var entry) && ReferenceEquals(entry.Machine, machine) ? entry : null;
+    }
+
     /// <summary>
-    /// Adds <paramref name="vm"/> under its name. Fails with VmNameInUse when a live VM has the name;
-    /// a dead VM of that name is replaced and returned (the caller disposes it or puts it back).
+    /// Registers <paramref name="machine"/> as a new VM (a new Id). Fails with VmNameInUse when a live VM has
+    /// the name; a dead VM of that name is replaced and returned in <paramref name="previous"/> (the caller
+    /// disposes its machine, or puts it back with <see cref="Revert"/>).
     /// </summary>
-    public static VirtualMachine? Register(VirtualMachine vm)
+    public static RegisteredVm Register(VirtualMachine machine, out RegisteredVm? previous)
     {
         lock (Gate)
         {
-            if (ByName.TryGetValue(vm.Name, out var existing) && IsLive(existing))
-                throw NameInUse(existing);
-            ByName[vm.Name] = vm;
-            return existing;
+            if (ByName.TryGetValue(machine.Name, out previous) && IsLive(previous.Machine))
+                throw NameInUse(previous.Machine);
+            var vm = new RegisteredVm(machine);
+            ByName[machine.Name] = vm;
+            return vm;
+        }
+    }
+
+    /// <summary>Undoes <see cref="Register"/>: <paramref name="previous"/> gets its name back, or no one has it.</summary>
+    public static void Revert(RegisteredVm vm, RegisteredVm? previous)
+    {
+        lock (Gate)
+        {
+            if (!ByName.TryGetValue(vm.Name, out var entry) || !ReferenceEquals(entry, vm))
+                return;
+            if (previous is null)
+                ByName.Remove(vm.Name);
+            else
+                ByName[vm.Name] = previous;
         }
     }
 
@@ -49,21 +79,23 @@ internal static class VmRegistry
         new("VmNameInUse", VmErrorCategory.ResourceExists,
             $"A VM named '{existing.Name}' is already {existing.State}. Choose another name, or stop and remove that VM first.");
 
-    /// <summary>Puts <paramref name="replacement"/> in the place of <paramref name="current"/>; false if <paramref name="current"/> is no longer registered.</summary>
-    public static bool Replace(VirtualMachine current, VirtualMachine replacement)
+    /// <summary>
+    /// Gives <paramref name="vm"/> the machine <paramref name="replacement"/> in place of <paramref name="current"/>;
+    /// false if the VM was removed or its machine is no longer <paramref name="current"/>.
+    /// </summary>
+    public static bool ReplaceMachine(RegisteredVm vm, VirtualMachine current, VirtualMachine replacement)
     {
         lock (Gate)
         {
-            if (!ByName.TryGetValue(current.Name, out var entry) || !ReferenceEquals(entry, current))
+            if (!ByName.TryGetValue(vm.Name, out var entry) || !ReferenceEquals(entry, vm) || !ReferenceEquals(vm.Machine, current))
                 return false;
-            ByName.Remove(current.Name);
-            ByName[replacement.Name] = replacement;
+            vm.SetMachine(replacement);
             return true;
         }
     }
 
     /// <summary>Removes <paramref name="vm"/> if it is the registered VM of its name.</summary>
-    public static bool Unregister(VirtualMachine vm)
+    public static bool Unregister(RegisteredVm vm)
     {
         lock (Gate)
         {

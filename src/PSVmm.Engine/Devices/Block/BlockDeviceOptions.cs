@@ -112,4 +112,7 @@ public sealed record BlockDeviceOptions(string Path)
         CacheMode = CacheMode,
         Engine = Engine,
     };
+
+    /// <summary>"disk0: /images/root.img" (", read-only"). The generated text would read QueueCount, which throws until ForVcpus ran.</summary>
+    public override string ToString() => $"{Id}: {Path}{(ReadOnly ? ", read-only" : "")}";
 }
