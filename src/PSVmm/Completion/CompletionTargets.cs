@@ -22,7 +22,7 @@ internal static class CompletionTargets
                 case VmConfig config:
                     yield return config;
                     break;
-                case VirtualMachine vm:
+                case Model.Vm vm:
                     yield return vm.Config;
                     break;
             }
@@ -32,7 +32,7 @@ internal static class CompletionTargets
         {
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
             foreach (var vm in VmRegistry.All().Where(vm => pattern.IsMatch(vm.Name)))
-                yield return vm.Config;
+                yield return vm.Machine.Config;
         }
     }
 
