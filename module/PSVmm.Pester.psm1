@@ -22,7 +22,7 @@ function Test-VmConsoleLine($ActualValue, [string] $ExpectedValue, [double] $Wit
     $clock = [Diagnostics.Stopwatch]::StartNew()
     while ($true) {
         $live = Test-VmLive $vm
-        $line = Find-ConsoleLine ([string]$vm.Console.Text) $ExpectedValue -WholeLinesOnly:$live
+        $line = Find-ConsoleLine ((Get-ConsoleText $vm)) $ExpectedValue -WholeLinesOnly:$live
         if ($null -ne $line -or -not $live -or $clock.Elapsed.TotalSeconds -ge $Within) { break }
         Start-Sleep -Milliseconds 200
     }
@@ -36,7 +36,7 @@ function Test-VmConsoleLine($ActualValue, [string] $ExpectedValue, [double] $Wit
     }
     elseif (-not $Negate -and -not $found) {
         $why = if ($live) { "after $([math]::Round($clock.Elapsed.TotalSeconds, 1)) s" } else { "and it is $($vm.State)" }
-        $tail = @(([string]$vm.Console.Text) -split '\r?\n' | Where-Object { $_ -match '\S' } | Select-Object -Last 10)
+        $tail = @(((Get-ConsoleText $vm)) -split '\r?\n' | Where-Object { $_ -match '\S' } | Select-Object -Last 10)
         $shown = if ($tail.Count) { ($tail | ForEach-Object { "    $_" }) -join [Environment]::NewLine } else { '    (nothing)' }
         "Expected VM '$($vm.Name)' to write a console line containing '$ExpectedValue'$withinText,$becauseText but it did not ($why). Its last console lines:$([Environment]::NewLine)$shown"
     }
@@ -45,8 +45,19 @@ function Test-VmConsoleLine($ActualValue, [string] $ExpectedValue, [double] $Wit
 
 # A VM as Start-Vm and Get-Vm return it, or any object that shows its console the same way.
 function Test-ConsoleSource($Value) {
-    $null -ne $Value -and $Value.PSObject.Properties['Name'] -and $Value.PSObject.Properties['Console'] -and
-    $null -ne $Value.Console -and $Value.Console.PSObject.Properties['Text']
+    $Value -is [PSVmm.Model.Vm] -or (
+        $null -ne $Value -and $Value.PSObject.Properties['Name'] -and $Value.PSObject.Properties['Console'] -and
+        $null -ne $Value.Console -and $Value.Console.PSObject.Properties['Text'])
+}
+
+# The console text so far: a VM's through Get-VmConsole (found by type, as Use-Vm finds its cmdlets),
+# another object's from its Console.Text.
+function Get-ConsoleText($Value) {
+    if ($Value -is [PSVmm.Model.Vm]) {
+        $getConsole = $ExecutionContext.InvokeCommand.GetCmdletByTypeName('PSVmm.Commands.GetVmConsoleCommand')
+        return [string](& $getConsole -Vm $Value -Raw)
+    }
+    [string]$Value.Console.Text
 }
 
 # Starting, Running or Stopping: more console output may come. An object without a State is taken as live.

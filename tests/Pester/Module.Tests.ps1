@@ -88,7 +88,7 @@ Describe '<Name> follows the cmdlet conventions' -ForEach $cmdletCases {
         $param.Attributes.Where({ $_ -is [Parameter] }).Position | Should -Be 0
     }
 
-    It 'lets a VM object given to -Name stand for its name' -Skip:($Name -eq 'New-VmConfig') {
+    It 'lets a VM object given to -Name stand for its name' -Skip:($Name -in $NoVmCmdlets) {
         $command.Parameters['Name'].Attributes.Where({ $_ -is [PSVmm.Commands.VmNameTransformationAttribute] }).Count | Should -Be 1
     }
 }

@@ -111,12 +111,12 @@ Describe 'Should -HaveConsoleLine' {
         $message | Should -Match $Expected
     }
 
-    It 'reads what Start-Vm and Get-Vm return: objects with Name, State and Console.Text' {
+    It 'reads what Start-Vm and Get-Vm return: VM objects, whose console Get-VmConsole reads' {
         foreach ($command in 'Start-Vm', 'Get-Vm') {
             foreach ($type in (Get-Command $command -Module PSVmm).OutputType.Type) {
                 $type.GetProperty('Name') | Should -Not -BeNullOrEmpty -Because "$command writes $type"
                 $type.GetProperty('State') | Should -Not -BeNullOrEmpty -Because "$command writes $type"
-                $type.GetProperty('Console').PropertyType.GetProperty('Text') | Should -Not -BeNullOrEmpty -Because "$command writes $type"
+                $type | Should -Be ([PSVmm.Model.Vm]) -Because "HaveConsoleLine reads a VM's console through Get-VmConsole"
             }
         }
     }

@@ -85,7 +85,8 @@ BeforeAll {
             finally { Pop-Location }
         }
     }
-    function Get-Disk($Config, [int] $Index = 0) { $Config.BlockDevices[$Index] }
+    # The engine's disk records (BlockDevices shows the flat disk objects in PowerShell).
+    function Get-Disk($Config, [int] $Index = 0) { [PSVmm.Engine.Machine.VmConfig].GetProperty('BlockDevices').GetValue($Config.PSObject.BaseObject)[$Index] }
 }
 
 Describe 'ConvertFrom-QemuCommandLine: the machine' {
@@ -249,7 +250,7 @@ Describe 'ConvertFrom-QemuCommandLine: disks' {
 
     It 'reads addr=<Addr> as slot <Slot>, function <Function>' -ForEach @(
         @{ Addr = '0x3.0x1'; Slot = 3; Function = 1 }, @{ Addr = '3.1'; Slot = 3; Function = 1 }, @{ Addr = '1f.7'; Slot = 31; Function = 7 }, @{ Addr = '0x0a'; Slot = 10; Function = 0 }) {
-        $d = (Read-Qemu "-drive file=a.img,if=none,id=f0 -device virtio-blk-pci,drive=f0,addr=0x3.0x0,multifunction=on -drive file=b.img,if=none,id=x -device virtio-blk-pci,drive=x,addr=$Addr").BlockDevices[1]
+        $d = Get-Disk (Read-Qemu "-drive file=a.img,if=none,id=f0 -device virtio-blk-pci,drive=f0,addr=0x3.0x0,multifunction=on -drive file=b.img,if=none,id=x -device virtio-blk-pci,drive=x,addr=$Addr") 1
         $d.Slot | Should -Be $Slot
         $d.Function | Should -Be $Function
     }
@@ -366,7 +367,7 @@ Describe 'ConvertTo-QemuCommandLine' {
             (ConvertFrom-QemuCommandLine $line -WarningAction SilentlyContinue)) {
             foreach ($p in 'Name', 'MemoryMB', 'CpuCount', 'KernelPath', 'InitrdPath', 'KernelArgs') { $back.$p | Should -Be $config.$p }
             $back.BlockDevices.Count | Should -Be 2
-            for ($i = 0; $i -lt 2; $i++) { $back.BlockDevices[$i] | Should -Be $config.BlockDevices[$i] }
+            for ($i = 0; $i -lt 2; $i++) { Get-Disk $back $i | Should -Be (Get-Disk $config $i) }
         }
     }
 

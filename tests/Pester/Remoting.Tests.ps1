@@ -60,7 +60,7 @@ Describe 'PSVmm objects from another process' -Tag 'Remoting' {
 
     It 'arrive as Deserialized copies' {
         $config.PSTypeNames[0] | Should -Be 'Deserialized.PSVmm.Engine.Machine.VmConfig'
-        $config.BlockDevices[0].PSTypeNames[0] | Should -Be 'Deserialized.PSVmm.Engine.Machine.VirtioBlkPciConfig'
+        $config.BlockDevices[0].PSTypeNames[0] | Should -Be 'Deserialized.PSVmm.Model.VirtioBlkPciDisk'
     }
 
     It 'a configuration keeps its disks and their options' {
@@ -68,16 +68,16 @@ Describe 'PSVmm objects from another process' -Tag 'Remoting' {
         @($config.BlockDevices).Count | Should -Be 1
         $disk = $config.BlockDevices[0]
         $disk.Id | Should -Be 'disk0'
-        $disk.Disk.Path | Should -Be $image
-        $disk.Disk.Serial | Should -Be 'JOBDISK'
-        $disk.Disk.ReadOnly | Should -BeTrue
+        $disk.Path | Should -Be $image
+        $disk.Serial | Should -Be 'JOBDISK'
+        $disk.ReadOnly | Should -BeTrue
     }
 
     It 'enums arrive as their names, which scripts can compare' {
         $config.CpuProfile | Should -BeOfType [string]
         $config.CpuProfile | Should -Be 'Auto'
-        $config.BlockDevices[0].Disk.CacheMode | Should -BeOfType [string]
-        $config.BlockDevices[0].Disk.CacheMode | Should -Be 'Writeback'
+        $config.BlockDevices[0].Cache | Should -BeOfType [string]
+        $config.BlockDevices[0].Cache | Should -Be 'Writeback'
     }
 
     It 'a configuration and its disks format with the module''s table views' {
@@ -85,8 +85,8 @@ Describe 'PSVmm objects from another process' -Tag 'Remoting' {
         $table | Should -Match 'Name\s+CPUs\s+MemoryMB\s+CpuProfile\s+Kernel\s+KernelArgs'
         $table | Should -Match 'job1\s+2\s+64\s+Auto\s+/\S+'
         $disks = $config.BlockDevices | Format-Table | Out-String
-        $disks | Should -Match 'Id\s+PciAddress\s+ReadOnly\s+Serial\s+Path'
-        $disks | Should -Match 'disk0\s+auto\s+True\s+JOBDISK\s+/\S+'
+        $disks | Should -Match 'VmName\s+Id\s+PciAddress\s+ReadOnly\s+Cache\s+Serial\s+Path'
+        $disks | Should -Match 'job1\s+disk0\s+auto\s+True\s+Writeback\s+JOBDISK\s+/\S+'
     }
 }
 
@@ -147,8 +147,8 @@ Describe 'Two hosts through PowerShell remoting over SSH' -Tag 'Remoting' -Skip:
             $configs.Name | Should -Be @('web-h1', 'web-h2')
             $configs.PSComputerName | Should -Be @('localhost', '127.0.0.1')
             $configs | ForEach-Object { $_.PSTypeNames[0] | Should -Be 'Deserialized.PSVmm.Engine.Machine.VmConfig' }
-            $configs.BlockDevices.Disk.Serial | Should -Be @('disk-h1', 'disk-h2')
-            $configs.BlockDevices.Disk.Path | Should -Be @((Join-Path $work 'h1.img'), (Join-Path $work 'h2.img'))
+            $configs.BlockDevices.Serial | Should -Be @('disk-h1', 'disk-h2')
+            $configs.BlockDevices.Path | Should -Be @((Join-Path $work 'h1.img'), (Join-Path $work 'h2.img'))
         }
 
         It 'formats the deserialized configurations and disks with the module''s views' {
@@ -162,9 +162,9 @@ Describe 'Two hosts through PowerShell remoting over SSH' -Tag 'Remoting' -Skip:
             $table | Should -Match 'fmt-h1\s+1\s+96\s+Auto\s+/\S+\s+localhost'
             $table | Should -Match 'fmt-h2\s+1\s+96\s+Auto\s+/\S+\s+127\.0\.0\.1'
             $disks = $configs.BlockDevices | Format-Table | Out-String
-            $disks | Should -Match 'Id\s+PciAddress\s+ReadOnly\s+Serial\s+Path'
-            $disks | Should -Match 'disk0\s+auto\s+False\s+disk-h1\s+/\S+'
-            $disks | Should -Match 'disk0\s+auto\s+False\s+disk-h2\s+/\S+'
+            $disks | Should -Match 'VmName\s+Id\s+PciAddress\s+ReadOnly\s+Cache\s+Serial\s+Path'
+            $disks | Should -Match 'disk0\s+auto\s+False\s+Writeback\s+disk-h1\s+/\S+'
+            $disks | Should -Match 'disk0\s+auto\s+False\s+Writeback\s+disk-h2\s+/\S+'
         }
 
         It 'opens sessions to both hosts from -SSHConnection hashtables in one New-PSSession' {

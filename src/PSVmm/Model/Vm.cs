@@ -55,9 +55,6 @@ public sealed class Vm : IEquatable<Vm>
 
     public string? ConsoleLogPath => Machine.Config.ConsoleLogPath;
 
-    /// <summary>What the guest wrote to its serial console (Get-VmConsole and Should -HaveConsoleLine read it).</summary>
-    public ConsoleLog Console => Machine.Console;
-
     /// <summary>A copy of the VM's configuration: changing it does not change the VM; it can start another one.</summary>
     public VmConfig Config => Machine.Config.Clone();
 
