@@ -18,10 +18,10 @@ public abstract class DiskImageCommandBase : VmCommandBase
     /// <summary>The file-system path of <paramref name="path"/>, or null after writing a DiskImagePathInvalid error.</summary>
     protected string? ResolveImagePath(string path)
     {
-        string? resolved = FileSystemPath.Resolve(this, path, "DiskImagePathInvalid", out var error);
-        if (error is not null)
-            WriteError(error);
-        return resolved;
+        if (FileSystemPaths.TryResolve(this, path, expandWildcards: false, "DiskImagePathInvalid", out var resolved, out var error))
+            return resolved[0];
+        WriteError(error!);
+        return null;
     }
 
     /// <summary>Runs <paramref name="work"/>; false after writing its VmException as an error about <paramref name="target"/>.</summary>
