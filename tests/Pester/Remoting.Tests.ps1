@@ -17,12 +17,13 @@ BeforeDiscovery {
     if ($noGuestReason -and -not $noSsh) { Write-Warning "Skipping the remote probe VMs: $noGuestReason." }
     $noGuest = [bool]$noGuestReason
 
-    # Every type the module has a view for, and every type a cmdlet writes.
+    # Every type the module has a view for, and every PSVmm type a cmdlet writes (strings, files and
+    # the script block output of Use-Vm format with PowerShell's own views).
     Import-Module (Get-PSVmmModulePath) -Force
     $viewTypeCases = @(Get-FormatData -TypeName 'PSVmm.*').TypeNames | Where-Object { $_ -notlike 'Deserialized.*' } |
         Sort-Object -Unique | ForEach-Object { @{ TypeName = $_ } }
     $outputTypeCases = Get-Command -Module PSVmm | ForEach-Object { $_.OutputType.Name } |
-        Where-Object { $_ -ne 'System.String' } | Sort-Object -Unique | ForEach-Object { @{ TypeName = $_ } }
+        Where-Object { $_ -like 'PSVmm.*' } | Sort-Object -Unique | ForEach-Object { @{ TypeName = $_ } }
 }
 
 BeforeAll {

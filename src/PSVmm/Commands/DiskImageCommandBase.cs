@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using PSVmm.Engine.Machine;
-using PSVmm.Session;
 
 namespace PSVmm.Commands;
 

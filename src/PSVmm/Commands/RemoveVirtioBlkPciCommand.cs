@@ -12,7 +12,7 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "VirtioBlkPci", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
-[OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
+[OutputType(typeof(Model.Vm), ParameterSetName = [VmSet, NameSet])]
 public sealed class RemoveVirtioBlkPciCommand : VmConfigTargetCommandBase
 {
     /// <summary>The ids of the disks to remove (wildcards allowed); Get-VirtioBlkPci's Id binds to it.</summary>

@@ -54,7 +54,7 @@ public sealed class SetVirtioBlkPciCommand : VirtioBlkOptionsCommandBase
             foreach (var vm in TargetVms())
             {
                 if (Targets(vm.Config) is { } disks && SetLimits(vm, disks) && PassThru)
-                    WriteObject(vm);
+                    WriteVm(vm);
             }
             return;
         }

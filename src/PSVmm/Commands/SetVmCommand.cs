@@ -12,7 +12,7 @@ namespace PSVmm.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "Vm", DefaultParameterSetName = ConfigSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmConfig), ParameterSetName = [ConfigSet])]
-[OutputType(typeof(VirtualMachine), ParameterSetName = [VmSet, NameSet])]
+[OutputType(typeof(Model.Vm), ParameterSetName = [VmSet, NameSet])]
 public sealed class SetVmCommand : VmConfigTargetCommandBase
 {
     [Parameter]
